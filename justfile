@@ -1,0 +1,62 @@
+# The 🐍 → 🦀 course. `just` lists the recipes; the README says where to start.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+venv := env("COURSE_VENV", justfile_directory() / ".venv")
+python := venv / "bin/python"
+course := python + " -m course"
+
+export CARGO_TARGET_DIR := env("CARGO_TARGET_DIR", justfile_directory() / "target")
+export PYTHONPATH := justfile_directory() / "tools"
+export PYTHONDONTWRITEBYTECODE := "1"
+
+import "lessons/lessons.just"
+
+[private]
+default:
+    @just --list --unsorted
+
+# Check out lesson N into the working copy (edits that match no lesson are saved first)
+[group('lessons')]
+lesson N: _venv
+    @{{course}} lesson {{N}}
+
+# Put back a working copy that `just lesson-N` saved (no NAME: list them)
+[group('lessons')]
+restore NAME="": _venv
+    @{{course}} restore {{quote(NAME)}}
+
+# Which lesson the working copy is on, and what you changed
+[group('lessons')]
+status: _venv
+    @{{course}} status
+
+# Show what changed between two lessons' checkpoints, e.g. `just diff 2 3`
+[group('lessons')]
+diff A B: _venv
+    @{{course}} diff {{quote(A)}} {{quote(B)}}
+
+# Build your working copy and check it does what the current lesson asks
+[group('your code')]
+verify: _venv
+    @{{course}} verify
+
+# Build your working copy as its step says and run its benchmarks (pytest-benchmark)
+[group('your code')]
+bench *ARGS: _venv
+    @{{course}} bench {{ARGS}}
+
+# Build every checkpoint and run its tests, and the course's own tests
+[group('course')]
+test *ARGS: _venv
+    {{python}} -m pytest tests {{ARGS}}
+
+# Rewrite lessons/lessons.just from lessons/lessons.toml
+[group('course')]
+sync-lessons: _venv
+    @{{course}} sync-lessons
+
+# Create .venv and install tools/requirements.txt (again only when that file changes)
+[private]
+_venv:
+    @python3 tools/bootstrap.py {{quote(venv)}}

@@ -1,0 +1,86 @@
+"""Fixtures shared by the course's own tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+
+# What a copy of the course needs to run its recipes; build outputs stay shared.
+COURSE_FILES = [
+    "justfile",
+    "tools",
+    "lessons",
+    "doubles.py",
+    "pyproject.toml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "src",
+    "book",
+]
+
+
+@dataclass
+class Course:
+    """A throwaway copy of the course, so a test can edit its working copy freely."""
+
+    root: Path
+    env: dict
+
+    def just(self, *args: str, check: bool | None = True, env: dict | None = None) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            ["just", *args], cwd=self.root, env={**self.env, **(env or {})}, capture_output=True, text=True
+        )
+        if check is not None and check != (result.returncode == 0):
+            pytest.fail(f"`just {' '.join(args)}` exited {result.returncode}\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def read(self, rel: str) -> str:
+        return (self.root / rel).read_text()
+
+    def write(self, rel: str, text: str) -> None:
+        (self.root / rel).write_text(text)
+
+
+@pytest.fixture(scope="session")
+def layered_venv(tmp_path_factory) -> Path:
+    """A virtual environment that sees the course's packages but installs into itself.
+
+    The tests build and install the working copy of their throwaway courses; this keeps
+    those builds out of the real .venv.
+    """
+    venv = tmp_path_factory.mktemp("venv")
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    site = Path(
+        subprocess.check_output(
+            [venv / "bin/python", "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
+    (site / "course_base.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    shutil.copy(Path(sys.prefix) / ".course-requirements", venv / ".course-requirements")
+    (venv / "bin/maturin").symlink_to(Path(sys.prefix) / "bin/maturin")  # `python -m maturin` runs it
+    return venv
+
+
+@pytest.fixture
+def course(tmp_path, layered_venv) -> Course:
+    root = tmp_path / "course"
+    root.mkdir()
+    for name in COURSE_FILES:
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "build"))
+        elif src.is_file():
+            shutil.copy2(src, root / name)
+    env = {**os.environ, "COURSE_VENV": str(layered_venv), "CARGO_TARGET_DIR": str(ROOT / "target")}
+    env.pop("PYTHONPATH", None)
+    return Course(root, env)

@@ -1,0 +1,34 @@
+"""Every checkpoint builds on its own and passes its own tests, benchmarks included.
+
+The benchmarks run on a small input with timing disabled: this proves they work and
+that every answer they check agrees with the Python loop, and measures nothing.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT
+from course import build, manifest
+
+
+@pytest.mark.parametrize("lesson", manifest.load(), ids=lambda lesson: lesson.dir)
+def test_checkpoint_passes_its_tests(lesson):
+    started = time.time()
+    result = subprocess.run(
+        [sys.executable, "-m", "course", "test-checkpoint", str(lesson.number), "--benchmark-disable", "-q"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "tools")},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " passed" in result.stdout
+    if lesson.has_rust:
+        # The tests imported this checkpoint's own fresh build.
+        site = ROOT / ".course/builds" / f"{lesson.dir}-{build.profile_of(lesson.path)}"
+        (extension,) = site.glob("string_doubles/*.so")
+        assert extension.stat().st_mtime >= started - 1

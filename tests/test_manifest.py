@@ -1,0 +1,75 @@
+"""The course checks itself: the manifest, the checkpoints and the pins agree."""
+
+import re
+import tomllib
+
+import pytest
+
+from conftest import ROOT
+from course import manifest
+
+LESSONS = manifest.load()
+
+
+def test_every_lesson_folder_is_listed_and_every_listed_one_exists():
+    on_disk = {p.name for p in (ROOT / "lessons").iterdir() if p.is_dir()}
+    listed = {lesson.dir for lesson in LESSONS}
+    assert on_disk == listed
+    for lesson in LESSONS:
+        assert (lesson.path / "doubles.py").is_file(), lesson
+
+
+def test_lessons_are_numbered_one_by_one_in_folder_order():
+    assert [lesson.number for lesson in LESSONS] == list(range(1, len(LESSONS) + 1))
+    for lesson in LESSONS:
+        assert lesson.dir.startswith(f"{lesson.number:02d}-"), lesson.dir
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=str)
+def test_each_lesson_has_a_title_a_hint_and_checks(lesson):
+    assert lesson.title and lesson.hint
+    assert "doubles:count_doubles" in lesson.verify
+    for item in lesson.verify:
+        assert item == "release-build" or re.fullmatch(r"(doubles|string_doubles):\w+", item), item
+        if item.startswith("string_doubles:"):
+            assert lesson.has_rust and item.split(":")[1] in (lesson.path / "src/lib.rs").read_text()
+        if item.startswith("doubles:"):
+            assert f"def {item.split(':')[1]}(" in (lesson.path / "doubles.py").read_text()
+
+
+def test_lessons_just_is_generated_from_the_manifest():
+    assert (ROOT / "lessons/lessons.just").read_text() == manifest.justfile_recipes(LESSONS), "run `just sync-lessons`"
+
+
+def test_unknown_lessons_are_refused_with_the_list():
+    for bad in ["0", "99", "two", ""]:
+        with pytest.raises(manifest.CourseError, match="There is no lesson") as err:
+            manifest.find(bad)
+        assert "just lesson-1" in str(err.value)
+
+
+def _pins(requirements):
+    return dict(re.fullmatch(r"([\w.-]+)==([\w.]+)", req.strip()).groups() for req in requirements)
+
+
+def test_lesson_pins_match_the_course_requirements():
+    course = _pins(
+        line for line in (ROOT / "tools/requirements.txt").read_text().splitlines() if line and line[0] != "#"
+    )
+    for lesson in LESSONS:
+        with (lesson.path / "pyproject.toml").open("rb") as f:
+            dev = tomllib.load(f)["dependency-groups"]["dev"]
+        for name, version in _pins(dev).items():
+            assert course.get(name) == version, f"{lesson.dir} pins {name}=={version}"
+
+
+def test_rust_checkpoints_lock_the_same_dependencies():
+    """One Cargo.lock for all: the shared target folder compiles PyO3 once per profile."""
+    locks = {(lesson.path / "Cargo.lock").read_text() for lesson in LESSONS if lesson.has_rust}
+    assert len(locks) == 1
+
+
+def test_checkpoints_carry_no_build_output():
+    for lesson in LESSONS:
+        for rel in lesson.files():
+            assert not rel.endswith((".so", ".pyc", ".whl")), f"{lesson.dir}/{rel}"

@@ -1,0 +1,102 @@
+"""The justfile's behaviour, as a learner meets it, in a throwaway copy of the course."""
+
+import os
+import re
+from pathlib import Path
+
+SAVED = re.compile(r"just restore (\S+)")
+
+
+def test_checkout_over_an_edit_keeps_the_edit_recoverable(course):
+    course.just("lesson-1")
+    course.write("doubles.py", course.read("doubles.py") + "\n# my own notes\n")
+    out = course.just("lesson-3").stdout
+    assert "saved, nothing is lost" in out
+    name = SAVED.search(out).group(1)
+    saved = course.root / ".course/saved" / name / "doubles.py"
+    assert saved.read_text().endswith("# my own notes\n")
+    assert course.read("doubles.py") == (course.root / "lessons/03-release/doubles.py").read_text()
+    assert (course.root / "src/lib.rs").is_file()
+
+    # Restoring puts the edit back, and saves nothing since lesson 3 was untouched.
+    out = course.just("restore", name).stdout
+    assert "nothing is lost" not in out
+    assert course.read("doubles.py").endswith("# my own notes\n")
+    assert not (course.root / "src").exists(), "lesson 1 has no src/: restoring must remove it"
+
+
+def test_checkout_of_an_untouched_checkpoint_saves_nothing(course):
+    course.just("lesson-2")
+    out = course.just("lesson-4").stdout
+    assert "saved" not in out
+    assert "lesson 4" in course.just("status").stdout
+
+
+def test_an_unknown_lesson_is_refused_with_the_list(course):
+    before = course.read("doubles.py")
+    result = course.just("lesson", "42", check=False)
+    assert result.returncode != 0
+    assert "There is no lesson '42'" in result.stderr
+    assert "just lesson-1" in result.stderr and "just lesson-5" in result.stderr
+    assert course.read("doubles.py") == before
+
+
+def test_restore_of_an_unknown_name_lists_what_is_saved(course):
+    result = course.just("restore", "nope", check=False)
+    assert result.returncode != 0 and "No saved working copy is called 'nope'" in result.stderr
+
+
+def test_verify_passes_on_the_checkpoint_and_fails_on_a_broken_copy(course):
+    course.just("lesson-1")
+    assert "does what lesson 1 asks" in course.just("verify").stdout
+
+    course.write("doubles.py", course.read("doubles.py").replace("total += 1", "total += 2"))
+    result = course.just("verify", check=False)
+    assert result.returncode != 0
+    assert "the Python loop gives" in result.stdout
+    assert "A hint for lesson 1" in result.stderr
+
+
+def test_verify_builds_the_learners_rust_and_catches_its_mistakes(course):
+    course.just("lesson-5")
+    assert "does what lesson 5 asks" in course.just("verify").stdout
+
+    lib = course.read("src/lib.rs")
+    course.write("src/lib.rs", lib.replace("val.bytes().skip(1)", "val.bytes().skip(2)"))
+    result = course.just("verify", check=False)
+    assert result.returncode != 0
+    assert "string_doubles:count_doubles_bytes" in result.stdout
+    assert "A hint for lesson 5" in result.stderr
+
+    course.write("src/lib.rs", lib.replace("let mut total", "let total"))  # a classic first error
+    result = course.just("verify", check=False)
+    assert result.returncode != 0
+    assert "The Rust build of your working copy failed" in result.stderr
+    assert "cannot assign twice to immutable variable" in result.stderr
+
+
+def test_verify_checks_the_release_profile(course):
+    course.just("lesson-3")
+    course.write("pyproject.toml", course.read("pyproject.toml").replace('profile = "release"', ""))
+    result = course.just("verify", check=False)
+    assert result.returncode != 0 and 'this step builds "release"' in result.stdout
+
+
+def test_verify_without_rust_installed_says_how_to_get_it(course):
+    course.just("lesson-2")
+    no_rust = [d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "cargo").exists()]
+    result = course.just("verify", check=False, env={"PATH": os.pathsep.join(no_rust)})
+    assert result.returncode != 0
+    assert "Rust is not installed" in result.stderr and "https://rustup.rs" in result.stderr
+
+
+def test_diff_shows_the_step(course):
+    out = course.just("diff", "2", "3").stdout
+    assert '+profile = "release"' in out
+    assert "src/lib.rs" not in out, "lesson 3 changes no Rust code"
+
+
+def test_bench_runs_the_working_copys_benchmarks(course):
+    course.just("lesson-4")
+    result = course.just("bench", "--benchmark-disable", "-q", env={"DOUBLES_SIZE": "100"})
+    assert re.search(r"\d+ passed", result.stdout)

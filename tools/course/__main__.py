@@ -1,0 +1,50 @@
+"""`python -m course COMMAND`: the justfile's recipes call this."""
+
+import argparse
+import sys
+
+from . import CourseError, commands
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m course")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("lesson").add_argument("number")
+    sub.add_parser("restore").add_argument("name", nargs="?", default="")
+    sub.add_parser("status")
+    p = sub.add_parser("diff")
+    p.add_argument("a")
+    p.add_argument("b")
+    sub.add_parser("verify")
+    sub.add_parser("bench", help="extra arguments go to pytest")
+    sub.add_parser("test-checkpoint", help="extra arguments go to pytest").add_argument("number")
+    sub.add_parser("sync-lessons")
+    ns, extra = parser.parse_known_args(argv)
+    if extra and ns.command not in ("bench", "test-checkpoint"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    try:
+        match ns.command:
+            case "lesson":
+                return commands.lesson(ns.number)
+            case "restore":
+                return commands.restore(ns.name)
+            case "status":
+                return commands.status()
+            case "diff":
+                return commands.diff(ns.a, ns.b)
+            case "verify":
+                return commands.verify()
+            case "bench":
+                return commands.bench(extra)
+            case "test-checkpoint":
+                return commands.test_checkpoint(ns.number, extra)
+            case "sync-lessons":
+                return commands.sync_lessons()
+    except CourseError as err:
+        print(err, file=sys.stderr)
+        return 2
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,135 @@
+"""Building a crate (a checkpoint's or the working copy's) with maturin.
+
+Every build shares one cargo target folder, so PyO3 is compiled once per profile for
+the whole course. Two things keep that sharing honest:
+
+* cargo names a package's build after the package, not its folder, so lessons 2 to 5
+  (all the package `string-doubles`) share one slot and cargo decides freshness by file
+  times alone. Before building a different folder than the slot's last one, we touch
+  that folder's sources, so cargo really rebuilds it.
+* PyO3's build depends on the interpreter's path, so every build names the same real
+  interpreter (the one the virtual environment was made from), never a venv's link.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from pathlib import Path
+
+from . import ROOT, CourseError
+
+TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+
+
+def interpreter() -> str:
+    """The real interpreter behind this (virtual environment's) Python."""
+    return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+
+
+def profile_of(crate: Path) -> str:
+    """The cargo profile the crate's pyproject.toml asks maturin for ("dev" if none)."""
+    with (crate / "pyproject.toml").open("rb") as f:
+        return tomllib.load(f).get("tool", {}).get("maturin", {}).get("profile", "dev")
+
+
+def sources(crate: Path) -> list[Path]:
+    return [p for p in [crate / "Cargo.toml", crate / "Cargo.lock", *crate.glob("src/**/*")] if p.is_file()]
+
+
+def _claim_slot(crate: Path, profile: str) -> None:
+    marker = TARGET_DIR / f".course-last-crate-{profile}"
+    last = marker.read_text() if marker.is_file() else ""
+    if last != str(crate.resolve()):
+        for path in sources(crate):
+            path.touch()
+    TARGET_DIR.mkdir(parents=True, exist_ok=True)
+    marker.write_text(str(crate.resolve()))
+
+
+def _run(cmd: list[str], what: str, env: dict | None = None) -> None:
+    if shutil.which(cmd[0]) is None and not Path(cmd[0]).exists():
+        raise CourseError(f"{cmd[0]} is not installed. {what}")
+    result = subprocess.run(cmd, env={**os.environ, **(env or {})})
+    if result.returncode != 0:
+        raise CourseError(what)
+
+
+def build_wheel(crate: Path, out: Path, profile: str | None = None, locked: bool = False) -> Path:
+    """Build the crate's wheel into `out` and return its path."""
+    if shutil.which("cargo") is None:
+        raise CourseError(
+            "Rust is not installed (no `cargo` on your PATH). Install it from https://rustup.rs,\n"
+            "open a new terminal, and run the same command again."
+        )
+    profile = profile or profile_of(crate)
+    _claim_slot(crate, profile)
+    cmd = [
+        sys.executable,
+        "-m",
+        "maturin",
+        "build",
+        "--quiet",
+        "--manifest-path",
+        str(crate / "Cargo.toml"),
+        "--interpreter",
+        interpreter(),
+        "--profile",
+        profile,
+        "--out",
+        str(out),
+    ]
+    if locked:
+        cmd.append("--locked")
+    where = "your working copy" if crate.resolve() == ROOT else crate
+    _run(
+        cmd,
+        f"The Rust build of {where} failed: the compiler's messages are above.",
+        env={"CARGO_TARGET_DIR": str(TARGET_DIR)},
+    )
+    wheels = sorted(out.glob("*.whl"), key=lambda p: p.stat().st_mtime)
+    return wheels[-1]
+
+
+def pip_install(wheel: Path, target: Path | None = None) -> None:
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--force-reinstall",
+        "--disable-pip-version-check",
+    ]
+    if target is not None:
+        cmd += ["--target", str(target), "--upgrade"]
+    _run(cmd + [str(wheel)], f"Installing {wheel.name} failed: pip's messages are above.")
+
+
+def install(crate: Path, target: Path | None = None, profile: str | None = None, locked: bool = False) -> None:
+    """Build the crate and install it: into this virtual environment, or into `target`.
+
+    This is what `maturin develop` does; we split it in two to name the interpreter
+    ourselves (see the module's docstring).
+    """
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = build_wheel(crate, Path(tmp), profile=profile, locked=locked)
+        if target is not None:
+            shutil.rmtree(target, ignore_errors=True)
+        pip_install(wheel, target)
+    if crate.resolve() != ROOT:
+        # A plain `maturin develop` in the working copy must not find this build fresh.
+        for path in sources(ROOT):
+            path.touch()
+
+
+def checkpoint_site(lesson, profile: str | None = None) -> Path:
+    """Build a checkpoint into its own folder, for PYTHONPATH; return the folder."""
+    site = ROOT / ".course" / "builds" / f"{lesson.dir}-{profile or profile_of(lesson.path)}"
+    install(lesson.path, target=site, profile=profile, locked=True)
+    return site

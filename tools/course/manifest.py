@@ -1,0 +1,91 @@
+"""The lesson manifest, lessons/lessons.toml: the one list of lessons."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import LESSONS_DIR, CourseError
+
+MANIFEST = LESSONS_DIR / "lessons.toml"
+
+# Files that running a checkpoint leaves behind; never part of one.
+JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    number: int
+    dir: str
+    title: str
+    verify: tuple[str, ...]
+    hint: str
+
+    @property
+    def path(self) -> Path:
+        return LESSONS_DIR / self.dir
+
+    @property
+    def has_rust(self) -> bool:
+        return (self.path / "Cargo.toml").is_file()
+
+    def files(self) -> dict[str, bytes]:
+        """The checkpoint's files, by path relative to the checkpoint."""
+        return read_tree(self.path)
+
+    def __str__(self) -> str:
+        return f"lesson {self.number} ({self.dir}): {self.title}"
+
+
+def read_tree(top: Path) -> dict[str, bytes]:
+    out = {}
+    for path in sorted(top.rglob("*")):
+        rel = path.relative_to(top)
+        if path.is_file() and not JUNK.intersection(rel.parts):
+            out[rel.as_posix()] = path.read_bytes()
+    return out
+
+
+def load() -> list[Lesson]:
+    with MANIFEST.open("rb") as f:
+        data = tomllib.load(f)
+    lessons = [
+        Lesson(
+            number=entry["number"],
+            dir=entry["dir"],
+            title=entry["title"],
+            verify=tuple(entry["verify"]),
+            hint=entry["hint"].strip(),
+        )
+        for entry in data["lesson"]
+    ]
+    return sorted(lessons, key=lambda lesson: lesson.number)
+
+
+def listing(lessons: list[Lesson]) -> str:
+    return "\n".join(f"  just lesson-{lesson.number}   {lesson.title}" for lesson in lessons)
+
+
+def find(number: str | int) -> Lesson:
+    lessons = load()
+    for lesson in lessons:
+        if str(number).strip().isdigit() and int(number) == lesson.number:
+            return lesson
+    raise CourseError(f"There is no lesson {number!r}. The lessons are:\n{listing(lessons)}")
+
+
+def justfile_recipes(lessons: list[Lesson]) -> str:
+    """The text of lessons/lessons.just: one `lesson-N` recipe per lesson."""
+    lines = [
+        "# Generated from lessons/lessons.toml by `just sync-lessons`; do not edit.",
+        "# tests/test_manifest.py fails when this file and the manifest disagree.",
+    ]
+    for lesson in lessons:
+        lines += [
+            "",
+            f"# Lesson {lesson.number}: {lesson.title}",
+            "[group('lessons')]",
+            f'lesson-{lesson.number}: (lesson "{lesson.number}")',
+        ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,168 @@
+"""The learner's working copy: the root doubles.py, Cargo.toml, pyproject.toml, src/...
+
+Checking out a lesson replaces the working copy with a checkpoint. Nothing the learner
+wrote is ever lost: a working copy that matches no checkpoint is saved first, under
+.course/saved/, and `just restore NAME` brings it back.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+from . import ROOT, STATE_DIR, CourseError, manifest
+from .manifest import Lesson
+
+STATE_FILE = STATE_DIR / "state.json"
+SAVED_DIR = STATE_DIR / "saved"
+
+
+def tracked_paths(lessons: list[Lesson]) -> set[str]:
+    """Every path a checkpoint has, plus whatever the learner put under src/."""
+    paths = {rel for lesson in lessons for rel in lesson.files()}
+    src = ROOT / "src"
+    if src.is_dir():
+        paths |= {f"src/{rel}" for rel in manifest.read_tree(src)}
+    return paths
+
+
+def snapshot(lessons: list[Lesson]) -> dict[str, bytes]:
+    """The working copy as it is now."""
+    return {rel: (ROOT / rel).read_bytes() for rel in sorted(tracked_paths(lessons)) if (ROOT / rel).is_file()}
+
+
+def matching_lesson(lessons: list[Lesson], files: dict[str, bytes]) -> Lesson | None:
+    return next((lesson for lesson in lessons if lesson.files() == files), None)
+
+
+def recorded_lesson(lessons: list[Lesson]) -> Lesson | None:
+    try:
+        number = json.loads(STATE_FILE.read_text())["lesson"]
+    except (FileNotFoundError, ValueError, KeyError):
+        return None
+    return next((lesson for lesson in lessons if lesson.number == number), None)
+
+
+def current_lesson(lessons: list[Lesson]) -> Lesson:
+    """The lesson the working copy is on: recorded by `just lesson-N`, else recognised."""
+    lesson = recorded_lesson(lessons) or matching_lesson(lessons, snapshot(lessons))
+    if lesson is None:
+        raise CourseError(
+            "I can't tell which lesson your working copy is on. Check one out first:\n" + manifest.listing(lessons)
+        )
+    return lesson
+
+
+def record(lesson: Lesson) -> None:
+    STATE_DIR.mkdir(exist_ok=True)
+    STATE_FILE.write_text(json.dumps({"lesson": lesson.number}) + "\n")
+
+
+def save(files: dict[str, bytes], label: str) -> Path:
+    """Copy the working copy under .course/saved/ and return the folder."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    dest = SAVED_DIR / f"{stamp}-{label}"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = SAVED_DIR / f"{stamp}-{label}-{n}"
+    for rel, data in files.items():
+        (dest / rel).parent.mkdir(parents=True, exist_ok=True)
+        (dest / rel).write_bytes(data)
+    return dest
+
+
+def replace(lessons: list[Lesson], files: dict[str, bytes]) -> None:
+    """Make the working copy hold exactly `files`."""
+    for rel in tracked_paths(lessons) - files.keys():
+        (ROOT / rel).unlink(missing_ok=True)
+    for rel, data in files.items():
+        (ROOT / rel).parent.mkdir(parents=True, exist_ok=True)
+        (ROOT / rel).write_bytes(data)
+    src = ROOT / "src"
+    if src.is_dir() and not any(p.is_file() for p in src.rglob("*")):
+        shutil.rmtree(src)
+
+
+def switch(files: dict[str, bytes], describe: str) -> list[str]:
+    """Replace the working copy with `files`, saving it first unless it is a checkpoint.
+
+    Returns the lines to print.
+    """
+    lessons = manifest.load()
+    current = snapshot(lessons)
+    out = []
+    if current and current != files and matching_lesson(lessons, current) is None:
+        was = recorded_lesson(lessons)
+        label = f"lesson-{was.number}-edits" if was else "edits"
+        saved = save(current, label)
+        out += [
+            "Your working copy has edits that match no lesson; they are saved, nothing is lost:",
+            f"  {saved.relative_to(ROOT)}/",
+            f"  get them back with:  just restore {saved.name}",
+            "",
+        ]
+    replace(lessons, files)
+    out.append(f"Your working copy is now {describe}.")
+    return out
+
+
+def checkout(number: str) -> list[str]:
+    lesson = manifest.find(number)
+    lessons = manifest.load()
+    out = switch(lesson.files(), str(lesson))
+    record(lesson)
+    nxt = next((n for n in lessons if n.number == lesson.number + 1), None)
+    out += [
+        f'  read:     the book\'s chapter "{lesson.title}"  (just book)',
+        f"  compare:  just diff {lesson.number - 1} {lesson.number}"
+        if lesson.number > 1
+        else "  start:    edit doubles.py, or read it as it is",
+        "  check:    just verify   (tests your working copy against this step)",
+        "  time it:  just bench",
+    ]
+    if nxt:
+        out.append(f"  next:     just lesson-{nxt.number}   ({nxt.title})")
+    return out
+
+
+def saved_names() -> list[str]:
+    return sorted(p.name for p in SAVED_DIR.iterdir()) if SAVED_DIR.is_dir() else []
+
+
+def restore(name: str) -> list[str]:
+    folder = SAVED_DIR / name
+    if not name or "/" in name or not folder.is_dir():
+        names = saved_names()
+        listing = "\n".join(f"  just restore {n}" for n in names) or "  (nothing is saved)"
+        raise CourseError(f"No saved working copy is called {name!r}. Saved ones:\n{listing}")
+    files = manifest.read_tree(folder)
+    out = switch(files, f"the one saved in .course/saved/{name}/")
+    lessons = manifest.load()
+    # The save was taken on some lesson; keep the recorded one, which `verify` uses.
+    if recorded_lesson(lessons) is None and (match := matching_lesson(lessons, files)):
+        record(match)
+    return out
+
+
+def status() -> list[str]:
+    lessons = manifest.load()
+    files = snapshot(lessons)
+    recorded = recorded_lesson(lessons)
+    match = matching_lesson(lessons, files)
+    out = [
+        f"Working copy: {recorded}" if recorded else "Working copy: no lesson checked out yet (just lesson-1 starts)"
+    ]
+    if match:
+        out.append(f"  it is exactly the checkpoint of lesson {match.number}")
+    elif recorded:
+        changed = sorted(
+            rel for rel in files.keys() | recorded.files().keys() if files.get(rel) != recorded.files().get(rel)
+        )
+        out.append("  your edits since the checkpoint: " + ", ".join(changed))
+    names = saved_names()
+    if names:
+        out.append(f"Saved working copies ({len(names)}): " + ", ".join(names[-3:]) + "  (just restore NAME)")
+    return out
