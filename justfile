@@ -60,3 +60,23 @@ sync-lessons: _venv
 [private]
 _venv:
     @python3 tools/bootstrap.py {{quote(venv)}}
+
+# Build the book and serve it on localhost (prints the address; Ctrl-C stops it)
+[group('book')]
+book: _venv
+    @{{course}} book-serve
+
+# Build the book into book/build without serving it (any warning fails the build)
+[group('book')]
+book-build: _venv
+    @{{course}} book-build
+
+# Race the debug and release builds of the same Rust against the Python loop
+[group('measure')]
+compare *ARGS: _venv
+    @{{course}} compare {{ARGS}}
+
+# Race every version on the same inputs, check every answer, chart the results
+[group('measure')]
+race *ARGS: _venv
+    @{{course}} race {{ARGS}}

@@ -19,8 +19,12 @@ def main(argv: list[str]) -> int:
     sub.add_parser("bench", help="extra arguments go to pytest")
     sub.add_parser("test-checkpoint", help="extra arguments go to pytest").add_argument("number")
     sub.add_parser("sync-lessons")
+    sub.add_parser("book-build")
+    sub.add_parser("book-serve").add_argument("--port", type=int, default=3000)
+    sub.add_parser("compare", help="extra arguments go to pytest")
+    sub.add_parser("race", help="extra arguments go to pytest")
     ns, extra = parser.parse_known_args(argv)
-    if extra and ns.command not in ("bench", "test-checkpoint"):
+    if extra and ns.command not in ("bench", "test-checkpoint", "compare", "race"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         match ns.command:
@@ -40,6 +44,22 @@ def main(argv: list[str]) -> int:
                 return commands.test_checkpoint(ns.number, extra)
             case "sync-lessons":
                 return commands.sync_lessons()
+            case "book-build":
+                from . import book
+
+                return book.build()
+            case "book-serve":
+                from . import book
+
+                return book.serve(ns.port)
+            case "compare":
+                from . import compare
+
+                return compare.main(extra)
+            case "race":
+                from . import race
+
+                return race.main(extra)
     except CourseError as err:
         print(err, file=sys.stderr)
         return 2

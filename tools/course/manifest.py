@@ -63,6 +63,12 @@ def load() -> list[Lesson]:
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 
+def compare_lesson() -> Lesson:
+    """The lesson whose Rust `just compare` builds in debug and in release."""
+    with MANIFEST.open("rb") as f:
+        return find(tomllib.load(f)["compare"]["lesson"])
+
+
 def listing(lessons: list[Lesson]) -> str:
     return "\n".join(f"  just lesson-{lesson.number}   {lesson.title}" for lesson in lessons)
 

@@ -1,0 +1,102 @@
+"""`just compare` and `just race` on tiny inputs: every answer checked, reports written.
+
+Nothing here asserts a timing. The runs with timing disabled check the answers; one
+run on a tiny input with the shortest timing proves the tables and charts get drawn.
+"""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from course import peers, report
+
+TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60"]
+QUICK_TIMING = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.000001", "--benchmark-warmup=off"]
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def course(results, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "COURSE_RESULTS": str(results)}
+    result = subprocess.run([sys.executable, "-m", "course", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    return result
+
+
+def answers(results, name):
+    return json.loads((results / f"{name}-answers.json").read_text())
+
+
+def test_compare_checks_every_answer_with_timing_disabled(tmp_path):
+    result = course(tmp_path, "compare", "--size", "50", "--benchmark-disable")
+    assert result.returncode == 0, result.stdout + result.stderr
+    got = answers(tmp_path, "compare")
+    assert [a["peer"] for a in got] == [
+        "python zip loop",
+        "rust count_doubles (debug)",
+        "rust count_doubles (release)",
+    ]
+    assert all(a["correct"] and a["got"] == a["expected"] for a in got)
+    text = (tmp_path / "compare.md").read_text()
+    assert "Timing was disabled" in text and "Measured" in text
+    assert not (tmp_path / "compare.png").exists()
+
+
+@pytest.fixture(scope="module")
+def untimed_race(tmp_path_factory):
+    results = tmp_path_factory.mktemp("race")
+    result = course(results, *TINY_RACE, "--benchmark-disable")
+    assert result.returncode == 0, result.stdout + result.stderr
+    return results
+
+
+def test_race_runs_every_peer_on_every_workload(untimed_race):
+    got = answers(untimed_race, "race")
+    rust = {f"rust {function} ({build})" for _, function in peers.rust_functions() for build in ("debug", "release")}
+    names = {p.name for p in peers.python_peers() + peers.numpy_peers() + peers.numba_peers()} | rust
+    workloads = {"letters-10", "letters-100", "accented-60", "cjk-60", "emoji-60"}
+    assert {(a["peer"], a["workload"]) for a in got} == {(n, w) for n in names for w in workloads}
+    assert len(names) >= 13
+
+
+def test_race_checks_every_answer_against_the_python_loop(untimed_race):
+    oracle = peers.python_peers()[0].run
+    from course import texts
+
+    for a in answers(untimed_race, "race"):
+        assert a["expected"] == oracle(texts.make(a["kind"], a["size"]))
+        assert a["correct"] == (a["got"] == a["expected"])
+        if not a["ascii_only"] or a["kind"] == "letters":
+            assert a["correct"], a
+
+
+def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(untimed_race):
+    wrong = [a for a in answers(untimed_race, "race") if not a["correct"]]
+    assert wrong, "the beyond-ASCII texts must catch the byte-based versions"
+    assert {a["peer"] for a in wrong} <= {"numpy sum", "numpy count_nonzero", *{
+        f"rust count_doubles_bytes ({b})" for b in ("debug", "release")}}  # fmt: skip
+    text = (untimed_race / "race.md").read_text()
+    assert "✗ **wrong**" in text and "compares bytes, not characters" in text
+    assert "a bug" not in text
+
+
+def test_race_draws_its_tables_and_charts(tmp_path):
+    result = course(tmp_path, *TINY_RACE, *QUICK_TIMING)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (tmp_path / "race.md").read_text()
+    for image in ["race-1m.png", "race-sweep.png"]:
+        assert f"](results/{image})" in text
+        assert (tmp_path / image).read_bytes().startswith(PNG)
+    assert "How this machine compares with the original tutorial" in text
+    assert "Measured " in text and "PyO3 0.30" in text
+    assert "| python zip loop |" in text and "the baseline" in text
+
+
+def test_a_wrong_answer_from_a_peer_that_should_be_right_is_called_a_bug():
+    row = report.Row("python regex", "python", "", False, "letters-10", "letters", 10, 3, 2, False)
+    from course import race
+
+    assert report.unexpected_wrong([row]) == [row]
+    assert "a bug" in row.answer and "python regex on letters-10" in race.wrong_answer_warning([row])
