@@ -73,3 +73,20 @@ def test_checkpoints_carry_no_build_output():
     for lesson in LESSONS:
         for rel in lesson.files():
             assert not rel.endswith((".so", ".pyc", ".whl")), f"{lesson.dir}/{rel}"
+
+
+def test_bootstrap_installs_what_the_working_copy_declares_beyond_the_pins(tmp_path, monkeypatch):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bootstrap", ROOT / "tools/bootstrap.py")
+    bootstrap = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bootstrap)
+    monkeypatch.setattr(bootstrap, "ROOT", tmp_path)
+    assert bootstrap.declared_by_working_copy() == []  # no pyproject.toml: nothing more
+    for lesson in LESSONS:
+        (tmp_path / "pyproject.toml").write_bytes((lesson.path / "pyproject.toml").read_bytes())
+        assert bootstrap.declared_by_working_copy() == [], lesson.dir
+    (tmp_path / "pyproject.toml").write_text('[dependency-groups]\ndev = ["pytest==9.2.0", "pandas>=2"]\n')
+    assert bootstrap.declared_by_working_copy() == ["pandas>=2"]
+    (tmp_path / "pyproject.toml").write_text("[dependency-groups\n")
+    assert bootstrap.declared_by_working_copy() == []  # a broken file is reported, not fatal

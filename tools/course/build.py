@@ -13,6 +13,7 @@ the whole course. Two things keep that sharing honest:
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -128,8 +129,25 @@ def install(crate: Path, target: Path | None = None, profile: str | None = None,
             path.touch()
 
 
+def _fingerprint(crate: Path, profile: str) -> str:
+    digest = hashlib.sha256(f"{profile}\0{interpreter()}\0".encode())
+    for path in sorted([*sources(crate), crate / "pyproject.toml"]):
+        digest.update(f"{path.relative_to(crate)}\0".encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
 def checkpoint_site(lesson, profile: str | None = None) -> Path:
-    """Build a checkpoint into its own folder, for PYTHONPATH; return the folder."""
-    site = ROOT / ".course" / "builds" / f"{lesson.dir}-{profile or profile_of(lesson.path)}"
+    """Build a checkpoint into its own folder, for PYTHONPATH; return the folder.
+
+    A checkpoint changes only when a maintainer edits it: its build is kept, and made
+    again only when its sources, the profile or the interpreter differ.
+    """
+    profile = profile or profile_of(lesson.path)
+    site = ROOT / ".course" / "builds" / f"{lesson.dir}-{profile}"
+    stamp = site / ".course-fingerprint"
+    fingerprint = _fingerprint(lesson.path, profile)
+    if stamp.is_file() and stamp.read_text() == fingerprint and any(site.glob("string_doubles/*.so")):
+        return site
     install(lesson.path, target=site, profile=profile, locked=True)
+    stamp.write_text(fingerprint)
     return site
