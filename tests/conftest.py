@@ -78,7 +78,7 @@ def course(tmp_path, layered_venv) -> Course:
     for name in COURSE_FILES:
         src = ROOT / name
         if src.is_dir():
-            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "build"))
+            shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "build", "results"))
         elif src.is_file():
             shutil.copy2(src, root / name)
     env = {**os.environ, "COURSE_VENV": str(layered_venv), "CARGO_TARGET_DIR": str(ROOT / "target")}

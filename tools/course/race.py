@@ -54,6 +54,13 @@ def run(name: str, families: list[str], rust: list[dict], workloads: list[dict],
         f"--benchmark-json={timings}", *pytest_args,
     ]  # fmt: skip
     rc = subprocess.run(cmd, env={**os.environ, "COURSE_PEERS_CONFIG": str(config)}).returncode
+    if timings.is_file():
+        # pytest-benchmark keeps every round's time (tens of MB for the fast versions);
+        # the statistics are what the report and a curious reader need.
+        data = json.loads(timings.read_text())
+        for bench in data["benchmarks"]:
+            bench["stats"].pop("data", None)
+        timings.write_text(json.dumps(data, indent=1))
     if not answers.is_file():
         return [], rc or 1
     return report.load(answers, timings), rc

@@ -1,0 +1,313 @@
+"""The book builds without a warning, shows the checkpoints' own code, and works in a browser.
+
+The book is built into a temporary folder, so a `just book` running in book/build is
+left alone. The browser tests use the system's headless Chromium; they are skipped,
+saying why, where it is missing and cannot be installed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from course import CourseError, book, manifest, results
+
+BOOK = ROOT / "book"
+SRC = BOOK / "src"
+LESSONS = manifest.load()
+INCLUDE = re.compile(r"\{\{#include\s+([^\s}]+)\s*\}\}")
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
+
+@dataclass(frozen=True)
+class Entry:
+    title: str
+    path: str
+    numbered: bool
+    depth: int
+
+
+def summary() -> list[Entry]:
+    entries = []
+    for line in (SRC / "SUMMARY.md").read_text().splitlines():
+        if match := re.match(r"^(\s*)(- )?\[(.+?)\]\((.+?)\)\s*$", line):
+            indent, dash, title, path = match.groups()
+            entries.append(Entry(title, path, numbered=bool(dash), depth=len(indent) // 2))
+    return entries
+
+
+CHAPTERS = [entry.path for entry in summary()]
+
+
+def chapter_text(path: str) -> str:
+    return (SRC / path).read_text()
+
+
+def code_blocks(text: str) -> list[tuple[str, str]]:
+    """(info string, body) of every fenced code block."""
+    return re.findall(r"^```([^\n]*)\n(.*?)^```\s*$", text, re.S | re.M)
+
+
+def included_lines(chapter: str, spec: str) -> list[str]:
+    """The lines an include pulls in, leaving out the ANCHOR marker lines."""
+    path, _, selector = spec.partition(":")
+    lines = (SRC / chapter).parent.joinpath(path).read_text().splitlines()
+    if selector and not selector[0].isdigit():
+        start = next(i for i, line in enumerate(lines) if re.search(rf"ANCHOR:\s*{selector}\b", line))
+        end = next(i for i, line in enumerate(lines) if re.search(rf"ANCHOR_END:\s*{selector}\b", line))
+        lines = lines[start + 1 : end]
+    return [line for line in lines if "ANCHOR" not in line]
+
+
+@pytest.fixture(scope="module")
+def mdbook() -> str:
+    return book.ensure_mdbook()
+
+
+@pytest.fixture(scope="module")
+def built(mdbook, tmp_path_factory) -> Path:
+    """The book as it is, measured results and all, built into a temporary folder."""
+    results.ensure_stubs()
+    return book.build_book(BOOK, dest=tmp_path_factory.mktemp("book") / "html", mdbook=mdbook)
+
+
+@pytest.fixture
+def book_copy(tmp_path) -> Path:
+    """A copy of book/ beside the real lessons/, with nothing measured yet."""
+    shutil.copytree(BOOK, tmp_path / "book", ignore=shutil.ignore_patterns("build", "results"))
+    (tmp_path / "lessons").symlink_to(ROOT / "lessons")
+    stubs = tmp_path / "book" / "src" / "results"
+    stubs.mkdir()
+    for name in results.REPORTS:
+        (stubs / name).write_text(results.stub(name))
+    return tmp_path / "book"
+
+
+# --- the sources ------------------------------------------------------------------
+
+
+def test_a_numbered_chapter_per_lesson_in_order_with_the_manifests_titles():
+    top = [(entry.title, entry.path) for entry in summary() if entry.numbered and entry.depth == 0]
+    assert top == [(lesson.title, f"{lesson.dir}.md") for lesson in LESSONS]
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
+def test_every_lesson_is_included_in_its_chapter(lesson):
+    checkpoint = f"../../lessons/{lesson.dir}/"
+    assert any(spec.startswith(checkpoint) for spec in INCLUDE.findall(chapter_text(f"{lesson.dir}.md")))
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
+def test_lesson_chapters_start_with_the_way_there_and_end_with_verify_and_bench(lesson):
+    text = chapter_text(f"{lesson.dir}.md")
+    first_block = code_blocks(text)[0][1]
+    assert f"just lesson-{lesson.number}" in first_block
+    if lesson.number > 1:
+        assert f"just diff {lesson.number - 1} {lesson.number}" in first_block
+    last_section = text.rsplit("\n## ", 1)[1]
+    assert "just verify" in last_section and "just bench" in last_section
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_lesson_code_is_included_never_pasted(chapter):
+    for info, body in code_blocks(chapter_text(chapter)):
+        language = info.split(",")[0]
+        assert language, f"{chapter}: every code block names its language"
+        if language == "rust":
+            # mdbook test must not try to compile PyO3 code on its own
+            assert "ignore" in info.split(","), f"{chapter}: ```rust blocks are marked ignore"
+        if language in ("rust", "python", "toml"):
+            pasted = not re.fullmatch(r"\{\{#include [^}]+\}\}\n", body)
+            # the only code typed into the book: the old PyO3 API, marked as such
+            assert not pasted or "not compiled" in body.splitlines()[0], f"{chapter}: paste instead of include:\n{body}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_no_timing_is_typed_into_the_prose(chapter):
+    text = chapter_text(chapter)
+    timings = re.findall(r"\d[\d.,]*\s*(?:ns|µs|us|ms|s|seconds?|×|x faster|x slower|times (?:faster|slower))\b", text)
+    assert not timings, f"{chapter}: numbers belong in the measured reports, not the prose: {timings}"
+
+
+def test_chapters_include_the_measured_reports():
+    assert "{{#include results/compare.md}}" in chapter_text("03-release.md")
+    assert "{{#include results/race.md}}" in chapter_text("the-whole-race.md")
+    for chapter in ("04-numpy.md", "05-bytes.md"):
+        assert "(the-whole-race.md)" in chapter_text(chapter)
+    # the reports link their images as results/NAME.png: chapters sit in book/src itself
+    assert all("/" not in path for path in CHAPTERS)
+
+
+# --- the build ----------------------------------------------------------------------
+
+
+def test_the_book_builds_without_warnings(built):
+    for path in CHAPTERS:
+        assert (built / path).with_suffix(".html").is_file()
+    assert (built / "index.html").is_file()
+
+
+def test_no_unexpanded_include_in_the_html(built):
+    for page in built.rglob("*.html"):
+        assert "{{#" not in page.read_text(), page.name
+
+
+def test_the_book_builds_before_anything_is_measured(book_copy, mdbook):
+    out = book.build_book(book_copy, mdbook=mdbook)
+    assert "Not measured on this machine yet" in (out / "03-release.html").read_text()
+    assert "just race" in (out / "the-whole-race.html").read_text()
+
+
+BREAKAGES = {
+    "missing file": ("{{#include ../../lessons/01-python/no_such_file.py}}", "there is no file"),
+    "missing anchor": ("{{#include ../../lessons/01-python/doubles.py:no_such_anchor}}", "no `ANCHOR: no_such_anchor`"),
+    "broken link": ("[a chapter](no-such-chapter.md)", "broken link"),
+    "broken heading link": ("[a heading](01-python.md#no-such-heading)", "no #no-such-heading"),
+    "broken image": ("![a chart](results/no-such-chart.png)", "broken image"),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_a_broken_book_fails_the_build(book_copy, mdbook, breakage):
+    line, message = BREAKAGES[breakage]
+    (book_copy / "src" / "broken.md").write_text(f"# Broken\n\n{line}\n")
+    with (book_copy / "src" / "SUMMARY.md").open("a") as f:
+        f.write("\n[Broken](broken.md)\n")  # one more suffix chapter
+    with pytest.raises(CourseError, match=re.escape(message)):
+        book.build_book(book_copy, mdbook=mdbook)
+
+
+def test_mdbooks_logged_error_fails_the_build_though_it_exits_0(book_copy, mdbook, monkeypatch):
+    monkeypatch.setattr(book, "check_includes", lambda book_dir: [])  # leave it to mdbook's log
+    monkeypatch.setattr(book, "check_html", lambda out: [])
+    (book_copy / "src" / "01-python.md").write_text("# One\n\n{{#include no_such_file.py}}\n")
+    with pytest.raises(CourseError, match="mdbook: ERROR"):
+        book.build_book(book_copy, mdbook=mdbook)
+
+
+def test_a_missing_chapter_is_an_error_not_a_new_page(book_copy, mdbook):
+    (book_copy / "src" / "05-bytes.md").unlink()
+    with pytest.raises(CourseError):
+        book.build_book(book_copy, mdbook=mdbook)
+    assert not (book_copy / "src" / "05-bytes.md").exists()
+
+
+# --- in a browser ---------------------------------------------------------------------
+
+
+def _have_chromium() -> bool:
+    return CHROMIUM.is_file() and CHROMEDRIVER.is_file()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+    if not _have_chromium():
+        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+            pytest.skip("headless Chromium is missing: apt-get install chromium chromium-driver (as root)")
+        install = ["apt-get", "install", "-y", "chromium", "chromium-driver"]
+        if subprocess.run(install, capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], capture_output=True)
+            subprocess.run(install, capture_output=True)
+        if not _have_chromium():
+            pytest.skip("headless Chromium is missing and `apt-get install chromium chromium-driver` failed")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+    ]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver.set_page_load_timeout(30)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    """`python -m http.server` serving the built book on 127.0.0.1; yields its address."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(built)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("python -m http.server did not start")
+            time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS)
+def test_every_chapter_shows_its_code_and_images_in_a_browser(browser, site, chapter):
+    browser.get(f"{site}/{Path(chapter).with_suffix('.html')}")  # returns once the page has loaded
+    main = browser.find_element("css selector", "main")
+    assert main.find_element("css selector", "h1").text
+    code = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main pre code'), c => c.textContent).join('\\n')"
+    )
+    for spec in INCLUDE.findall(chapter_text(chapter)):
+        if spec.endswith(".md"):
+            continue  # a measured report, not code
+        lines = [line.strip() for line in included_lines(chapter, spec) if line.strip()]
+        longest = max(lines, key=len)
+        assert longest in code, f"{chapter}: the include {spec} is not rendered"
+    images = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main img'),"
+        " i => [i.getAttribute('src'), i.complete, i.naturalWidth])"
+    )
+    for src, complete, width in images:
+        assert complete and width > 0, f"{chapter}: image {src} did not load"
+    assert "{{#" not in main.text
+
+
+def test_the_lesson_2_chapter_shows_the_rust_function(browser, site):
+    browser.get(f"{site}/02-rust-debug.html")
+    code = browser.execute_script("return Array.from(document.querySelectorAll('main pre code'), c => c.textContent)")
+    assert any("fn count_doubles(val: &str) -> u64" in block and "#[pymodule]" in block for block in code)
+
+
+def test_search_finds_release(browser, site):
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/index.html")
+    browser.find_element("id", "mdbook-search-toggle").click()
+    box = WebDriverWait(browser, 10).until(lambda b: b.find_element("id", "mdbook-searchbar"))
+    WebDriverWait(browser, 10).until(lambda b: box.is_displayed())
+    box.send_keys("release")
+    hits = WebDriverWait(browser, 10).until(
+        lambda b: b.find_elements("css selector", "#mdbook-searchresults li a") or False
+    )
+    assert any("03-release.html" in (hit.get_attribute("href") or "") for hit in hits)
