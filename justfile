@@ -18,31 +18,37 @@ default:
 
 # Check out lesson N into the working copy (edits that match no lesson are saved first)
 [group('lessons')]
+[no-exit-message]
 lesson N: _venv
     @{{course}} lesson {{N}}
 
 # Put back a working copy that `just lesson-N` saved (no NAME: list them)
 [group('lessons')]
+[no-exit-message]
 restore NAME="": _venv
     @{{course}} restore {{quote(NAME)}}
 
 # Which lesson the working copy is on, and what you changed
 [group('lessons')]
+[no-exit-message]
 status: _venv
     @{{course}} status
 
 # Show what changed between two lessons' checkpoints, e.g. `just diff 2 3`
 [group('lessons')]
+[no-exit-message]
 diff A B: _venv
     @{{course}} diff {{quote(A)}} {{quote(B)}}
 
 # Build your working copy and check it does what the current lesson asks
 [group('your code')]
+[no-exit-message]
 verify: _venv
     @{{course}} verify
 
 # Build your working copy as its step says and run its benchmarks (pytest-benchmark)
 [group('your code')]
+[no-exit-message]
 bench *ARGS: _venv
     @{{course}} bench {{ARGS}}
 
@@ -53,6 +59,7 @@ test *ARGS: _venv
 
 # Rewrite lessons/lessons.just from lessons/lessons.toml
 [group('course')]
+[no-exit-message]
 sync-lessons: _venv
     @{{course}} sync-lessons
 
@@ -63,20 +70,24 @@ _venv:
 
 # Build the book and serve it on localhost (prints the address; Ctrl-C stops it)
 [group('book')]
+[no-exit-message]
 book: _venv
     @{{course}} book-serve
 
 # Build the book into book/build without serving it (any warning fails the build)
 [group('book')]
+[no-exit-message]
 book-build: _venv
     @{{course}} book-build
 
 # Race the debug and release builds of the same Rust against the Python loop
 [group('measure')]
+[no-exit-message]
 compare *ARGS: _venv
     @{{course}} compare {{ARGS}}
 
 # Race every version on the same inputs, check every answer, chart the results
 [group('measure')]
+[no-exit-message]
 race *ARGS: _venv
     @{{course}} race {{ARGS}}

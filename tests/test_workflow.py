@@ -100,3 +100,12 @@ def test_bench_runs_the_working_copys_benchmarks(course):
     course.just("lesson-4")
     result = course.just("bench", "--benchmark-disable", "-q", env={"DOUBLES_SIZE": "100"})
     assert re.search(r"\d+ passed", result.stdout)
+
+
+def test_verify_explains_a_pyproject_toml_it_cannot_read(course):
+    course.just("lesson-3")
+    course.write("pyproject.toml", course.read("pyproject.toml").replace("[tool.maturin]", "[tool.maturin"))
+    result = course.just("verify", check=False)
+    assert result.returncode != 0
+    assert "pyproject.toml can't be read" in result.stderr and "Traceback" not in result.stderr
+    assert "A hint for lesson 3" in result.stderr

@@ -34,8 +34,15 @@ def interpreter() -> str:
 
 def profile_of(crate: Path) -> str:
     """The cargo profile the crate's pyproject.toml asks maturin for ("dev" if none)."""
-    with (crate / "pyproject.toml").open("rb") as f:
-        return tomllib.load(f).get("tool", {}).get("maturin", {}).get("profile", "dev")
+    path = crate / "pyproject.toml"
+    try:
+        with path.open("rb") as f:
+            settings = tomllib.load(f)
+    except FileNotFoundError:
+        raise CourseError(f"{path.name} is missing: maturin needs it to build the Rust code.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise CourseError(f"{path.name} can't be read: {err}. `just diff` shows the checkpoint's version.") from None
+    return settings.get("tool", {}).get("maturin", {}).get("profile", "dev")
 
 
 def sources(crate: Path) -> list[Path]:
