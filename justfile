@@ -49,13 +49,15 @@ verify: _venv
 # Build your working copy as its step says and run its benchmarks (pytest-benchmark)
 [group('your code')]
 [no-exit-message]
+[positional-arguments]
 bench *ARGS: _venv
-    @{{course}} bench {{ARGS}}
+    @{{course}} bench "$@"
 
 # Build every checkpoint and run its tests, and the course's own tests
 [group('course')]
+[positional-arguments]
 test *ARGS: _venv
-    {{python}} -m pytest tests {{ARGS}}
+    {{python}} -m pytest tests "$@"
 
 # Rewrite lessons/lessons.just from lessons/lessons.toml
 [group('course')]
@@ -63,10 +65,11 @@ test *ARGS: _venv
 sync-lessons: _venv
     @{{course}} sync-lessons
 
-# Create .venv and install tools/requirements.txt (again only when that file changes)
+# Create .venv and install tools/requirements.txt (again only when that file changes);
+# COURSE_PYTHON names another interpreter than python3 to make it with
 [private]
 _venv:
-    @python3 tools/bootstrap.py {{quote(venv)}}
+    @{{env("COURSE_PYTHON", "python3")}} tools/bootstrap.py {{quote(venv)}}
 
 # Build the book and serve it on localhost (prints the address; Ctrl-C stops it)
 [group('book')]
@@ -83,11 +86,13 @@ book-build: _venv
 # Race the debug and release builds of the same Rust against the Python loop
 [group('measure')]
 [no-exit-message]
+[positional-arguments]
 compare *ARGS: _venv
-    @{{course}} compare {{ARGS}}
+    @{{course}} compare "$@"
 
 # Race every version on the same inputs, check every answer, chart the results
 [group('measure')]
 [no-exit-message]
+[positional-arguments]
 race *ARGS: _venv
-    @{{course}} race {{ARGS}}
+    @{{course}} race "$@"

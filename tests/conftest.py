@@ -81,6 +81,12 @@ def course(tmp_path, layered_venv) -> Course:
             shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "build", "results"))
         elif src.is_file():
             shutil.copy2(src, root / name)
-    env = {**os.environ, "COURSE_VENV": str(layered_venv), "CARGO_TARGET_DIR": str(ROOT / "target")}
+    env = {
+        **os.environ,
+        "COURSE_VENV": str(layered_venv),
+        "CARGO_TARGET_DIR": str(ROOT / "target"),
+        # Build for the same interpreter path as the real .venv, so PyO3 is not rebuilt.
+        "COURSE_BUILD_PYTHON": sys.executable,
+    }
     env.pop("PYTHONPATH", None)
     return Course(root, env)

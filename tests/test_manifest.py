@@ -32,7 +32,7 @@ def test_each_lesson_has_a_title_a_hint_and_checks(lesson):
     for item in lesson.verify:
         assert item == "release-build" or re.fullmatch(r"(doubles|string_doubles):\w+", item), item
         if item.startswith("string_doubles:"):
-            assert lesson.has_rust and item.split(":")[1] in (lesson.path / "src/lib.rs").read_text()
+            assert lesson.has_rust and f"fn {item.split(':')[1]}(" in (lesson.path / "src/lib.rs").read_text()
         if item.startswith("doubles:"):
             assert f"def {item.split(':')[1]}(" in (lesson.path / "doubles.py").read_text()
 
@@ -69,6 +69,11 @@ def test_rust_checkpoints_lock_the_same_dependencies():
     assert len(locks) == 1
 
 
+def test_ascii_only_functions_exist():
+    every = {item for lesson in LESSONS for item in lesson.verify}
+    assert manifest.ascii_only() <= every
+
+
 def test_checkpoints_carry_no_build_output():
     for lesson in LESSONS:
         for rel in lesson.files():
@@ -88,5 +93,6 @@ def test_bootstrap_installs_what_the_working_copy_declares_beyond_the_pins(tmp_p
         assert bootstrap.declared_by_working_copy() == [], lesson.dir
     (tmp_path / "pyproject.toml").write_text('[dependency-groups]\ndev = ["pytest==9.2.0", "pandas>=2"]\n')
     assert bootstrap.declared_by_working_copy() == ["pandas>=2"]
-    (tmp_path / "pyproject.toml").write_text("[dependency-groups\n")
-    assert bootstrap.declared_by_working_copy() == []  # a broken file is reported, not fatal
+    for broken in [b"[dependency-groups\n", b"# caf\xe9\n"]:
+        (tmp_path / "pyproject.toml").write_bytes(broken)
+        assert bootstrap.declared_by_working_copy() == []  # a broken file is reported, not fatal

@@ -100,3 +100,46 @@ def test_a_wrong_answer_from_a_peer_that_should_be_right_is_called_a_bug():
 
     assert report.unexpected_wrong([row]) == [row]
     assert "a bug" in row.answer and "python regex on letters-10" in race.wrong_answer_warning([row])
+
+
+def test_a_bad_size_is_refused_with_a_message(tmp_path):
+    result = course(tmp_path, "race", "--sizes", "10,x")
+    assert result.returncode != 0
+    assert "'10,x' is not a comma-separated list of whole numbers" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+MS = 1e-3
+
+
+@pytest.mark.parametrize(
+    "times, expected",
+    [
+        ({"debug": 30 * MS, "release": 1 * MS}, ["agrees", "agrees"]),
+        ({"debug": 20.5 * MS, "release": 5 * MS}, ["about the same", "partly"]),
+        ({"debug": 10 * MS, "release": 25 * MS}, ["disagrees", "disagrees"]),
+        ({"release": 1 * MS, "numpy": 1.3 * MS, "bytes": 0.5 * MS}, ["agrees", "agrees", "agrees"]),
+        ({"release": 1 * MS, "numpy": 0.3 * MS, "bytes": 0.5 * MS}, ["agrees", "numpy beat", "numpy stayed ahead"]),
+        ({"release": 1 * MS, "numpy": 4 * MS, "bytes": 3.8 * MS}, ["agrees", "Rust stayed far ahead", "not clearly"]),
+    ],
+)
+def test_the_tutorials_findings_are_judged_with_margins(times, expected):
+    names = {"debug": report.DEBUG, "release": report.RELEASE, "numpy": report.NUMPY, "bytes": report.RUST_BYTES}
+    verdicts = report.tutorial_verdicts({report.ORACLE: 20 * MS, **{names[k]: v for k, v in times.items()}})
+    assert len(verdicts) == len(expected)
+    for verdict, word in zip(verdicts, expected):
+        assert word in verdict, verdict
+
+
+def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
+    from course import build
+
+    for lesson, function in peers.rust_functions():
+        module = peers.load_extension(build.checkpoint_site(lesson, "release"))
+        count = getattr(module, function)
+        for bad in [123, None, b"aa", ["a", "a"]]:
+            with pytest.raises(TypeError):
+                count(bad)
+        with pytest.raises(UnicodeEncodeError):  # a lone surrogate is no valid UTF-8: no &str
+            count("a\ud800\ud800")
+        assert count("") == 0 and count("a") == 0

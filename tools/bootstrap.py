@@ -30,7 +30,7 @@ def declared_by_working_copy() -> list[str]:
         data = tomllib.loads((ROOT / "pyproject.toml").read_text())
     except FileNotFoundError:
         return []
-    except tomllib.TOMLDecodeError as err:
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         print(f"Note: pyproject.toml has a mistake ({err}); installing the course's packages only.", file=sys.stderr)
         return []
     group = data.get("dependency-groups", {}).get("dev", [])

@@ -7,8 +7,9 @@ the whole course. Two things keep that sharing honest:
   (all the package `string-doubles`) share one slot and cargo decides freshness by file
   times alone. Before building a different folder than the slot's last one, we touch
   that folder's sources, so cargo really rebuilds it.
-* PyO3's build depends on the interpreter's path, so every build names the same real
-  interpreter (the one the virtual environment was made from), never a venv's link.
+* PyO3's build depends on the interpreter's path, so every build names the same one:
+  the course's .venv Python, as a plain `maturin develop` in the activated .venv does.
+  Switching between `just verify` and a hand-typed `maturin develop` rebuilds nothing.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from importlib.metadata import version
 from pathlib import Path
 
 from . import ROOT, CourseError
@@ -28,8 +30,8 @@ TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
 
 def interpreter() -> str:
-    """The real interpreter behind this (virtual environment's) Python."""
-    return os.path.realpath(getattr(sys, "_base_executable", sys.executable))
+    """The Python every build is for: this virtual environment's (COURSE_BUILD_PYTHON in tests)."""
+    return os.environ.get("COURSE_BUILD_PYTHON", sys.executable)
 
 
 def profile_of(crate: Path) -> str:
@@ -136,8 +138,17 @@ def install(crate: Path, target: Path | None = None, profile: str | None = None,
             path.touch()
 
 
+def _toolchain() -> str:
+    """What else shapes a build: the compiler, maturin and any RUSTFLAGS."""
+    try:
+        rustc = subprocess.run(["rustc", "-vV"], capture_output=True, text=True).stdout
+    except OSError:
+        rustc = "no rustc"
+    return f"{rustc}\0{version('maturin')}\0{os.environ.get('RUSTFLAGS', '')}"
+
+
 def _fingerprint(crate: Path, profile: str) -> str:
-    digest = hashlib.sha256(f"{profile}\0{interpreter()}\0".encode())
+    digest = hashlib.sha256(f"{profile}\0{interpreter()}\0{_toolchain()}\0".encode())
     for path in sorted([*sources(crate), crate / "pyproject.toml"]):
         digest.update(f"{path.relative_to(crate)}\0".encode() + path.read_bytes())
     return digest.hexdigest()

@@ -18,7 +18,7 @@ SIZE = 1_000_000
 def render(rows: list[report.Row], s: dict, lesson: manifest.Lesson) -> str:
     by_peer = {row.peer: row for row in rows}
     python = by_peer[report.ORACLE]
-    debug, release = by_peer["rust count_doubles (debug)"], by_peer["rust count_doubles (release)"]
+    debug, release = by_peer[report.DEBUG], by_peer[report.RELEASE]
     md = ["<!-- Written by `just compare`: measured on this machine, not typed in. -->", ""]
     md.append(race.wrong_answer_warning(rows))
     md.append(
@@ -38,17 +38,8 @@ def render(rows: list[report.Row], s: dict, lesson: manifest.Lesson) -> str:
     if report.timed(rows):
         speedup = debug.median / release.median
         md.append(f"The release build was **{speedup:.0f}× faster** than the debug build of the same code.")
-        versus_python = report.ratio(debug.median, python.median)
-        if debug.median > python.median:
-            md.append(
-                f"On this machine the debug build was **slower than Python** ({versus_python}),"
-                " as in the original tutorial."
-            )
-        else:
-            md.append(
-                f"On this machine the debug build was **faster than Python** ({versus_python}):"
-                " unlike the original tutorial, where it was slower. The release build is still the one to use."
-            )
+        md += ["", "How this machine compares with the original tutorial:", ""]
+        md += report.tutorial_verdicts({row.peer: row.median for row in rows})
         report.bar_chart(
             [python, debug, release], results.RESULTS_DIR / "compare.png",
             f"Same Rust, two builds: count_doubles on {python.size:,} ASCII letters", s,

@@ -63,6 +63,12 @@ def load() -> list[Lesson]:
     return sorted(lessons, key=lambda lesson: lesson.number)
 
 
+def ascii_only() -> set[str]:
+    """The functions ("module:function") that compare bytes: right for ASCII text only."""
+    with MANIFEST.open("rb") as f:
+        return set(tomllib.load(f)["ascii_only"])
+
+
 def compare_lesson() -> Lesson:
     """The lesson whose Rust `just compare` builds in debug and in release."""
     with MANIFEST.open("rb") as f:

@@ -133,7 +133,13 @@ def numpy_peers() -> list[Peer]:
     numpy_lesson = next(lesson for lesson in manifest.load() if "doubles:count_doubles_numpy" in lesson.verify)
     tutorial = checkpoint_function(numpy_lesson, "count_doubles_numpy", {"np": np})
     return [
-        Peer("numpy sum", "numpy", tutorial, ascii_only=True, note=f"lesson {numpy_lesson.number}"),
+        Peer(
+            "numpy sum",
+            "numpy",
+            tutorial,
+            ascii_only="doubles:count_doubles_numpy" in manifest.ascii_only(),
+            note=f"lesson {numpy_lesson.number}",
+        ),
         Peer("numpy count_nonzero", "numpy", count_doubles_count_nonzero, ascii_only=True),
     ]
 
@@ -160,6 +166,6 @@ def rust_peer(lesson: manifest.Lesson, function: str, profile: str, site: Path) 
         f"rust {function} ({build})",
         f"rust-{build}",
         getattr(load_extension(site), function),
-        ascii_only=function.endswith("_bytes"),
+        ascii_only=f"string_doubles:{function}" in manifest.ascii_only(),
         note=f"lesson {lesson.number}, {build} build",
     )

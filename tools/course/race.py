@@ -77,47 +77,6 @@ def wrong_answer_warning(rows: list[report.Row]) -> str:
 # --- the report --------------------------------------------------------------------
 
 
-def _verdicts(race: dict[str, report.Row]) -> list[str]:
-    """The original tutorial's findings, each checked against this machine's numbers."""
-
-    def t(peer):
-        row = race.get(peer)
-        return row.median if row else None
-
-    python, debug, release = t(report.ORACLE), t("rust count_doubles (debug)"), t("rust count_doubles (release)")
-    numpy, rust_bytes = t("numpy sum"), t("rust count_doubles_bytes (release)")
-    out = []
-    if None not in (python, debug):
-        agrees = debug > python
-        out.append(
-            f"- *Tutorial: the debug build is slower than Python.* Here the debug build was "
-            f"{report.ratio(debug, python)} than the Python loop: "
-            + ("**agrees**." if agrees else "**disagrees**: on this machine even the debug build beat Python.")
-        )
-    if None not in (python, release):
-        out.append(
-            f"- *Tutorial: the release build is many times faster than Python.* Here: {report.ratio(release, python)}"
-            + (" — **agrees**." if release * 2 < python else " — **disagrees**.")
-        )
-    if None not in (numpy, release):
-        out.append(
-            f"- *Tutorial: numpy is nearly as fast as the release Rust loop, without Rust.* Here numpy was "
-            f"{report.ratio(numpy, release)} than release Rust: "
-            + (
-                "**disagrees**: numpy beat the Rust loop outright on this machine."
-                if numpy < release
-                else "**agrees**: Rust stays ahead."
-            )
-        )
-    if None not in (numpy, rust_bytes):
-        out.append(
-            "- *Tutorial: the bytes version is faster still.* "
-            f"Here Rust on bytes was {report.ratio(rust_bytes, numpy)} than numpy: "
-            + ("**agrees**." if rust_bytes < numpy else "**disagrees**: numpy stayed ahead of the bytes loop here.")
-        )
-    return out
-
-
 def render(rows: list[report.Row], s: dict, race_size: int) -> str:
     out = results.RESULTS_DIR
     md = ["<!-- Written by `just race`: measured on this machine, not typed in. -->", ""]
@@ -141,7 +100,13 @@ def render(rows: list[report.Row], s: dict, race_size: int) -> str:
         report.bar_chart(list(race.values()), out / "race-1m.png",
                          f"count_doubles on {race_size:,} random ASCII letters", s, log=True)  # fmt: skip
         md += ["", f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)"]
-    md += ["", "#### How this machine compares with the original tutorial", "", *_verdicts(race), ""]
+    md += [
+        "",
+        "#### How this machine compares with the original tutorial",
+        "",
+        *report.tutorial_verdicts({peer: row.median for peer, row in race.items()}),
+        "",
+    ]
 
     sizes = sorted({row.size for row in letters})
     md += ["### Size sweep: where each version overtakes the Python loop", ""]
@@ -197,13 +162,23 @@ def render(rows: list[report.Row], s: dict, race_size: int) -> str:
     return "\n".join(md)
 
 
+def sizes_list(text: str) -> list[int]:
+    try:
+        sizes = [int(size) for size in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of whole numbers") from None
+    if any(size < 2 for size in sizes):
+        raise argparse.ArgumentTypeError("every size must be at least 2 characters")
+    return sizes
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="just race", description=__doc__)
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="comma-separated sizes of the sweep")
+    parser.add_argument("--sizes", type=sizes_list, default=SIZES, help="comma-separated sizes of the sweep")
     parser.add_argument("--race-size", type=int, default=RACE_SIZE, help="the sweep's size shown as the race")
     parser.add_argument("--beyond-ascii-size", type=int, default=BEYOND_ASCII_SIZE)
     ns, pytest_args = parser.parse_known_args(argv)
-    sizes = sorted({int(size) for size in ns.sizes.split(",")} | {ns.race_size})
+    sizes = sorted({*ns.sizes, ns.race_size})
     workloads = [texts.workload("letters", size) for size in sizes]
     workloads += [texts.workload(kind, ns.beyond_ascii_size) for kind in BEYOND_ASCII]
     rust = rust_builds(peers.rust_functions(), PROFILES)
@@ -217,7 +192,7 @@ def main(argv: list[str]) -> int:
     text = render(rows, s, ns.race_size)
     (results.RESULTS_DIR / "race.md").write_text(text)
     (results.RESULTS_DIR / "race-stamp.json").write_text(json.dumps(s, indent=1))
-    print("\n" + text.split("#### How this machine")[0].split("\n", 2)[2])
+    print("\n" + text.split("### Size sweep")[0].split("\n", 2)[2])
     print(f"Full report, charts and raw data: {results.RESULTS_DIR}/race.*  (just book shows them)")
     if report.unexpected_wrong(rows):
         print(wrong_answer_warning(rows), file=sys.stderr)

@@ -21,6 +21,10 @@ from pathlib import Path
 from . import manifest
 
 ORACLE = "python zip loop"
+DEBUG = "rust count_doubles (debug)"
+RELEASE = "rust count_doubles (release)"
+NUMPY = "numpy sum"
+RUST_BYTES = "rust count_doubles_bytes (release)"
 
 
 @dataclass
@@ -133,7 +137,9 @@ def ratio(time: float | None, baseline: float | None) -> str:
     """How the time compares with the baseline's, in words a person reads at a glance."""
     if time is None or baseline is None:
         return "–"
-    if time <= baseline:
+    if baseline / SAME <= time <= baseline * SAME:
+        return f"about as fast ({baseline / time:.2f}×)"
+    if time < baseline:
         return f"**{baseline / time:.1f}× faster**"
     return f"{time / baseline:.1f}× slower"
 
@@ -241,3 +247,61 @@ def throughput_chart(rows: list[Row], path: Path, title: str, s: dict) -> None:
     fig.tight_layout(rect=(0, 0.03, 1, 1))
     fig.savefig(path)
     plt.close(fig)
+
+
+# --- the original tutorial's findings, checked ---------------------------------------
+
+SAME = 1.1  # within 10% either way, two times are "about the same"
+NEARLY = 1.5  # "nearly as fast": at most 1.5 times the time
+
+
+def tutorial_verdicts(times: dict[str, float | None]) -> list[str]:
+    """Each finding of the original tutorial that these times can check, as a sentence.
+
+    `times` maps peer names to median seconds; a finding is skipped when a time is missing.
+    """
+    python, debug, release = times.get(ORACLE), times.get(DEBUG), times.get(RELEASE)
+    numpy, rust_bytes = times.get(NUMPY), times.get(RUST_BYTES)
+    out = []
+    if python and debug:
+        r = debug / python
+        verdict = (
+            "**agrees**." if r > SAME
+            else "**about the same**: the tutorial's debug build was clearly slower." if r >= 1 / SAME
+            else "**disagrees**: here even the debug build beat the Python loop."
+        )  # fmt: skip
+        out.append(f"- *Tutorial: the debug build is slower than Python.* Here: {ratio(debug, python)}. {verdict}")
+    if python and release:
+        r = python / release
+        verdict = (
+            "**agrees**." if r >= 5
+            else "**partly**: faster, but not many times." if r > SAME
+            else "**disagrees**."
+        )  # fmt: skip
+        out.append(
+            "- *Tutorial: the release build is many times faster than Python.* "
+            f"Here: {ratio(release, python)}. {verdict}"
+        )
+    if numpy and release:
+        r = numpy / release
+        verdict = (
+            f"**disagrees**: Rust stayed far ahead of numpy (numpy took {r:.1f}× the time)." if r > NEARLY
+            else "**agrees**: nearly as fast." if r >= 1 / SAME
+            else "**disagrees**: numpy beat the release Rust loop outright on this machine."
+        )  # fmt: skip
+        out.append(
+            "- *Tutorial: numpy is nearly as fast as the release Rust loop, with no Rust.* "
+            f"Here numpy was {ratio(numpy, release)} than release Rust. {verdict}"
+        )
+    if numpy and rust_bytes and release:
+        fastest = rust_bytes * SAME < numpy and rust_bytes < release
+        verdict = (
+            "**agrees**." if fastest
+            else "**disagrees**: numpy stayed ahead of the bytes loop here." if numpy < rust_bytes
+            else "**disagrees**: not clearly ahead of numpy here."
+        )  # fmt: skip
+        out.append(
+            "- *Tutorial: the bytes version is faster still.* "
+            f"Here Rust on bytes was {ratio(rust_bytes, numpy)} than numpy. {verdict}"
+        )
+    return out

@@ -60,8 +60,11 @@ def record(lesson: Lesson) -> None:
     STATE_FILE.write_text(json.dumps({"lesson": lesson.number}) + "\n")
 
 
-def save(files: dict[str, bytes], label: str) -> Path:
-    """Copy the working copy under .course/saved/ and return the folder."""
+def save(files: dict[str, bytes], label: str, lesson: Lesson | None) -> Path:
+    """Copy the working copy under .course/saved/ and return the folder.
+
+    Beside the folder, NAME.json remembers which lesson the edits were made on.
+    """
     stamp = time.strftime("%Y%m%d-%H%M%S")
     dest = SAVED_DIR / f"{stamp}-{label}"
     n = 1
@@ -71,6 +74,7 @@ def save(files: dict[str, bytes], label: str) -> Path:
     for rel, data in files.items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).write_bytes(data)
+    dest.with_suffix(".json").write_text(json.dumps({"lesson": lesson.number if lesson else None}) + "\n")
     return dest
 
 
@@ -97,7 +101,7 @@ def switch(files: dict[str, bytes], describe: str) -> list[str]:
     if current and current != files and matching_lesson(lessons, current) is None:
         was = recorded_lesson(lessons)
         label = f"lesson-{was.number}-edits" if was else "edits"
-        saved = save(current, label)
+        saved = save(current, label, was)
         out += [
             "Your working copy has edits that match no lesson; they are saved, nothing is lost:",
             f"  {saved.relative_to(ROOT)}/",
@@ -129,21 +133,30 @@ def checkout(number: str) -> list[str]:
 
 
 def saved_names() -> list[str]:
-    return sorted(p.name for p in SAVED_DIR.iterdir()) if SAVED_DIR.is_dir() else []
+    return sorted(p.name for p in SAVED_DIR.iterdir() if p.is_dir()) if SAVED_DIR.is_dir() else []
+
+
+def saved_listing() -> str:
+    return "\n".join(f"  just restore {name}" for name in saved_names()) or "  (nothing is saved)"
 
 
 def restore(name: str) -> list[str]:
+    if not name:
+        return ["Saved working copies, oldest first:", saved_listing()]
+    if name not in saved_names():
+        raise CourseError(f"No saved working copy is called {name!r}. Saved ones:\n{saved_listing()}")
     folder = SAVED_DIR / name
-    if not name or "/" in name or not folder.is_dir():
-        names = saved_names()
-        listing = "\n".join(f"  just restore {n}" for n in names) or "  (nothing is saved)"
-        raise CourseError(f"No saved working copy is called {name!r}. Saved ones:\n{listing}")
-    files = manifest.read_tree(folder)
-    out = switch(files, f"the one saved in .course/saved/{name}/")
+    out = switch(manifest.read_tree(folder), f"the one saved in .course/saved/{name}/")
     lessons = manifest.load()
-    # The save was taken on some lesson; keep the recorded one, which `verify` uses.
-    if recorded_lesson(lessons) is None and (match := matching_lesson(lessons, files)):
-        record(match)
+    try:
+        number = json.loads(folder.with_suffix(".json").read_text())["lesson"]
+    except (FileNotFoundError, ValueError, KeyError):
+        number = None
+    lesson = next((lesson for lesson in lessons if lesson.number == number), None)
+    lesson = lesson or matching_lesson(lessons, manifest.read_tree(folder))
+    if lesson:
+        record(lesson)
+        out.append(f"  it was saved on {lesson}: `just verify` checks it against that step.")
     return out
 
 
