@@ -90,3 +90,25 @@ def course(tmp_path, layered_venv) -> Course:
     }
     env.pop("PYTHONPATH", None)
     return Course(root, env)
+
+
+# compare and race on tiny inputs: real runs, real reports, nothing worth reading as a timing.
+TINY_COMPARE = ["compare", "--size", "50"]
+TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60"]
+QUICK_TIMING = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.000001", "--benchmark-warmup=off"]
+
+
+def run_course(results: Path, *args: str) -> subprocess.CompletedProcess:
+    """`python -m course ARGS`, writing its reports into `results`, not the reader's folder."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "COURSE_RESULTS": str(results)}
+    return subprocess.run([sys.executable, "-m", "course", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def measured_results(tmp_path_factory) -> Path:
+    """A results folder as `just compare` and `just race` write it, from tiny quick runs."""
+    results = tmp_path_factory.mktemp("results")
+    for args in (TINY_COMPARE, TINY_RACE):
+        result = run_course(results, *args, *QUICK_TIMING)
+        assert result.returncode == 0, result.stdout + result.stderr
+    return results

@@ -76,10 +76,16 @@ def mdbook() -> str:
 
 
 @pytest.fixture(scope="module")
-def built(mdbook, tmp_path_factory) -> Path:
-    """The book as it is, measured results and all, built into a temporary folder."""
-    results.ensure_stubs()
-    return book.build_book(BOOK, dest=tmp_path_factory.mktemp("book") / "html", mdbook=mdbook)
+def built(mdbook, measured_results, tmp_path_factory) -> Path:
+    """The book with measured reports (tiny quick runs), built into a temporary folder.
+
+    A copy beside the real lessons/, so the reader's own results are left alone.
+    """
+    top = tmp_path_factory.mktemp("measured")
+    shutil.copytree(BOOK, top / "book", ignore=shutil.ignore_patterns("build", "results"))
+    shutil.copytree(measured_results, top / "book" / "src" / "results")
+    (top / "lessons").symlink_to(ROOT / "lessons")
+    return book.build_book(top / "book", dest=top / "html", mdbook=mdbook)
 
 
 @pytest.fixture
@@ -313,3 +319,18 @@ def test_search_finds_release(browser, site):
         lambda b: b.find_elements("css selector", "#mdbook-searchresults li a") or False
     )
     assert any("03-release.html" in (hit.get_attribute("href") or "") for hit in hits)
+
+
+@pytest.mark.parametrize(
+    "chapter, charts", [("03-release", ["compare.png"]), ("the-whole-race", ["race-1m.png", "race-sweep.png"])]
+)
+def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapter, charts):
+    browser.get(f"{site}/{chapter}.html")
+    loaded = browser.execute_script(
+        "return Array.from(document.querySelectorAll('main img'), i => [i.getAttribute('src'), i.naturalWidth])"
+    )
+    # (mdbook 0.5 renders each image twice: in the page, and enlarged on a click)
+    assert sorted({src for src, width in loaded if width > 0}) == [f"results/{chart}" for chart in charts]
+    main = browser.find_element("css selector", "main").text
+    assert "How this machine compares with the original tutorial" in main
+    assert "Measured " in main and "Not measured on this machine yet" not in main

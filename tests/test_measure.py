@@ -5,24 +5,14 @@ run on a tiny input with the shortest timing proves the tables and charts get dr
 """
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import TINY_COMPARE, TINY_RACE, run_course
 from course import peers, report
 
-TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60"]
-QUICK_TIMING = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.000001", "--benchmark-warmup=off"]
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-def course(results, *args):
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "tools"), "COURSE_RESULTS": str(results)}
-    result = subprocess.run([sys.executable, "-m", "course", *args], cwd=ROOT, env=env, capture_output=True, text=True)
-    return result
+course = run_course  # reports go to a temporary folder, never the reader's
 
 
 def answers(results, name):
@@ -30,7 +20,7 @@ def answers(results, name):
 
 
 def test_compare_checks_every_answer_with_timing_disabled(tmp_path):
-    result = course(tmp_path, "compare", "--size", "50", "--benchmark-disable")
+    result = course(tmp_path, *TINY_COMPARE, "--benchmark-disable")
     assert result.returncode == 0, result.stdout + result.stderr
     got = answers(tmp_path, "compare")
     assert [a["peer"] for a in got] == [
@@ -82,13 +72,14 @@ def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(unti
     assert "a bug" not in text
 
 
-def test_race_draws_its_tables_and_charts(tmp_path):
-    result = course(tmp_path, *TINY_RACE, *QUICK_TIMING)
-    assert result.returncode == 0, result.stdout + result.stderr
-    text = (tmp_path / "race.md").read_text()
+def test_compare_and_race_draw_their_tables_and_charts(measured_results):
+    text = (measured_results / "compare.md").read_text()
+    assert "](results/compare.png)" in text and "faster** than the debug build" in text
+    assert (measured_results / "compare.png").read_bytes().startswith(PNG)
+    text = (measured_results / "race.md").read_text()
     for image in ["race-1m.png", "race-sweep.png"]:
         assert f"](results/{image})" in text
-        assert (tmp_path / image).read_bytes().startswith(PNG)
+        assert (measured_results / image).read_bytes().startswith(PNG)
     assert "How this machine compares with the original tutorial" in text
     assert "Measured " in text and "PyO3 0.30" in text
     assert "| python zip loop |" in text and "the baseline" in text
