@@ -5,13 +5,14 @@ that every answer they check agrees with the Python loop, and measures nothing.
 """
 
 import os
+import re
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT
-from course import build, manifest
+from course import build, manifest, peers
 
 
 @pytest.mark.parametrize("lesson", manifest.load(), ids=lambda lesson: lesson.dir)
@@ -30,4 +31,7 @@ def test_checkpoint_passes_its_tests(lesson):
         profile = build.profile_of(lesson.path)
         site = ROOT / ".course/builds" / f"{lesson.dir}-{profile}"
         assert (site / ".course-fingerprint").read_text() == build._fingerprint(lesson.path, profile)
-        assert len(list(site.glob("string_doubles/*.so"))) == 1
+        # ...and that build holds exactly this checkpoint's functions, no other lesson's.
+        declared = set(re.findall(r"#\[pyfunction\]\s*fn (\w+)", (lesson.path / "src/lib.rs").read_text()))
+        module = peers.load_extension(site)
+        assert {name for name in dir(module) if not name.startswith("_")} == declared

@@ -63,10 +63,13 @@ def test_race_checks_every_answer_against_the_python_loop(untimed_race):
 
 
 def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(untimed_race):
-    wrong = [a for a in answers(untimed_race, "race") if not a["correct"]]
-    assert wrong, "the beyond-ASCII texts must catch the byte-based versions"
-    assert {a["peer"] for a in wrong} <= {"numpy sum", "numpy count_nonzero", *{
+    got = answers(untimed_race, "race")
+    byte_based = {a["peer"] for a in got if a["ascii_only"]}
+    assert byte_based == {"numpy sum", "numpy count_nonzero", *{
         f"rust count_doubles_bytes ({b})" for b in ("debug", "release")}}  # fmt: skip
+    # every byte-based version, on every text beyond ASCII, and no other version
+    wrong = {(a["peer"], a["kind"]) for a in got if not a["correct"]}
+    assert wrong == {(peer, kind) for peer in byte_based for kind in ("accented", "cjk", "emoji")}
     text = (untimed_race / "race.md").read_text()
     assert "✗ **wrong**" in text and "compares bytes, not characters" in text
     assert "a bug" not in text
@@ -74,7 +77,7 @@ def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(unti
 
 def test_compare_and_race_draw_their_tables_and_charts(measured_results):
     text = (measured_results / "compare.md").read_text()
-    assert "](results/compare.png)" in text and "faster** than the debug build" in text
+    assert "](results/compare.png)" in text and "The release build was" in text and "the debug build" in text
     assert (measured_results / "compare.png").read_bytes().startswith(PNG)
     text = (measured_results / "race.md").read_text()
     for image in ["race-1m.png", "race-sweep.png"]:
@@ -111,7 +114,18 @@ MS = 1e-3
         ({"debug": 10 * MS, "release": 25 * MS}, ["disagrees", "disagrees"]),
         ({"release": 1 * MS, "numpy": 1.3 * MS, "bytes": 0.5 * MS}, ["agrees", "agrees", "agrees"]),
         ({"release": 1 * MS, "numpy": 0.3 * MS, "bytes": 0.5 * MS}, ["agrees", "numpy beat", "numpy stayed ahead"]),
-        ({"release": 1 * MS, "numpy": 4 * MS, "bytes": 3.8 * MS}, ["agrees", "Rust stayed far ahead", "not clearly"]),
+        (
+            {"release": 1 * MS, "numpy": 4 * MS, "bytes": 3.8 * MS},
+            ["agrees", "Rust stayed far ahead", "about as fast as numpy"],
+        ),
+        (
+            {"release": 0.5 * MS, "numpy": 2 * MS, "bytes": 0.6 * MS},
+            ["agrees", "far ahead", "not clearly faster than the Rust"],
+        ),
+        (
+            {"release": 0.5 * MS, "numpy": 0.5 * MS, "bytes": 0.52 * MS},
+            ["agrees", "nearly as fast", "about as fast as numpy"],
+        ),
     ],
 )
 def test_the_tutorials_findings_are_judged_with_margins(times, expected):
@@ -134,3 +148,16 @@ def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
         with pytest.raises(UnicodeEncodeError):  # a lone surrogate is no valid UTF-8: no &str
             count("a\ud800\ud800")
         assert count("") == 0 and count("a") == 0
+
+
+@pytest.mark.parametrize("kind, width", [("accented", 2), ("cjk", 3), ("emoji", 4)])
+def test_texts_beyond_ascii_catch_every_byte_comparison(kind, width):
+    """No character repeats a byte inside itself (人 is E4 BA BA): bytes see no double of
+    their own, miss every real one, and so are wrong whenever the text has a double."""
+    from course import texts
+
+    for char in texts.ALPHABETS[kind]:
+        encoded = char.encode()
+        assert len(encoded) == width, char
+        assert all(a != b for a, b in zip(encoded, encoded[1:])), char
+    assert peers.count_doubles_count_nonzero(texts.make(kind, 60)) == 0 < peers.count_doubles_once(texts.make(kind, 60))

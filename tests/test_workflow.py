@@ -142,3 +142,34 @@ def test_verify_explains_a_pyproject_toml_it_cannot_read(course):
     assert result.returncode != 0
     assert "pyproject.toml can't be read" in result.stderr and "Traceback" not in result.stderr
     assert "A hint for lesson 3" in result.stderr
+
+
+def test_diff_shows_only_the_checkpoints_own_files(course):
+    junk = course.root / "lessons/02-rust-debug/.pytest_cache/v/cache"
+    junk.mkdir(parents=True)
+    (junk / "nodeids").write_text("[]")
+    (course.root / "lessons/02-rust-debug/target").mkdir()
+    (course.root / "lessons/02-rust-debug/target/junk.txt").write_text("built")
+    out = course.just("diff", "1", "2").stdout
+    assert "src/lib.rs" in out and ".pytest_cache" not in out and "junk.txt" not in out
+
+
+def test_files_changed_behind_justs_back_are_judged_by_what_they_are(course):
+    course.just("lesson-2")
+    lesson5 = course.root / "lessons/05-bytes"
+    for path in [p for p in lesson5.rglob("*") if p.is_file()]:  # as `git checkout .` would
+        (course.root / path.relative_to(lesson5)).parent.mkdir(parents=True, exist_ok=True)
+        (course.root / path.relative_to(lesson5)).write_bytes(path.read_bytes())
+    assert "exactly the checkpoint of lesson 5: did git change the files?" in course.just("status").stdout
+    out = course.just("verify").stdout
+    assert "though lesson 2 was checked out last" in out and "does what lesson 5 asks" in out
+
+
+def test_edits_made_before_any_checkout_belong_to_the_lesson_they_started_from(course):
+    # A fresh clone holds lesson 5 and records no lesson.
+    course.write("doubles.py", course.read("doubles.py") + "\n# a first try\n")
+    name = SAVED.search(course.just("lesson-1").stdout).group(1)
+    assert "lesson-5-edits" in name
+    out = course.just("restore", name).stdout
+    assert "saved on lesson 5" in out
+    assert "does what lesson 5 asks" in course.just("verify").stdout

@@ -166,6 +166,10 @@ def checkpoint_site(lesson, profile: str | None = None) -> Path:
     fingerprint = _fingerprint(lesson.path, profile)
     if stamp.is_file() and stamp.read_text() == fingerprint and any(site.glob("string_doubles/*.so")):
         return site
+    # Rare, and cached after: always compile the crate itself, in case a hand-typed
+    # `maturin develop` left another folder's build in the shared slot unbeknown to us.
+    for path in sources(lesson.path):
+        path.touch()
     install(lesson.path, target=site, profile=profile, locked=True)
     stamp.write_text(fingerprint)
     return site

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from . import ROOT, STATE_DIR, CourseError, build, manifest, workcopy
@@ -35,14 +36,19 @@ def status() -> int:
 
 
 def diff(a: str, b: str) -> int:
+    """git's diff of two checkpoints' own files (not what running them left there)."""
     first, second = manifest.find(a), manifest.find(b)
     if shutil.which("git") is None:
         raise CourseError("`just diff` uses git, which is not installed.")
     color = "--color=always" if sys.stdout.isatty() else "--color=never"
-    rc = subprocess.run(
-        ["git", "diff", "--no-index", color, "--", first.path.relative_to(ROOT), second.path.relative_to(ROOT)],
-        cwd=ROOT,
-    ).returncode
+    with tempfile.TemporaryDirectory() as tmp:
+        for lesson in (first, second):
+            for rel, data in lesson.files().items():
+                path = Path(tmp, "lessons", lesson.dir, rel)
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        where = [f"lessons/{first.dir}", f"lessons/{second.dir}"]
+        rc = subprocess.run(["git", "diff", "--no-index", color, "--", *where], cwd=tmp).returncode
     return 0 if rc in (0, 1) else rc  # git diff says 1 for "they differ"
 
 
@@ -54,7 +60,9 @@ def build_working_copy() -> None:
 
 def verify() -> int:
     lessons = manifest.load()
-    step = workcopy.current_lesson(lessons)
+    step, note = workcopy.current_lesson(lessons)
+    if note:
+        print(note)
     print(f"Checking your working copy against {step}.", flush=True)
     try:
         if step.has_rust and not (ROOT / "Cargo.toml").is_file():

@@ -36,8 +36,8 @@ def render(rows: list[report.Row], s: dict, lesson: manifest.Lesson) -> str:
     )
     md.append("")
     if report.timed(rows):
-        speedup = debug.median / release.median
-        md.append(f"The release build was **{speedup:.0f}× faster** than the debug build of the same code.")
+        versus_debug = report.compared(release.median, debug.median, "the debug build of the same code")
+        md.append(f"The release build was {versus_debug}.")
         md += ["", "How this machine compares with the original tutorial:", ""]
         md += report.tutorial_verdicts({row.peer: row.median for row in rows})
         report.bar_chart(

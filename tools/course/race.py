@@ -122,7 +122,9 @@ def render(rows: list[report.Row], s: dict, race_size: int) -> str:
                 report.ratio(row.median, base.median) if peer != report.ORACLE else report.duration(row.median)
             )
         faster = [
-            size for size in sizes if is_timed and by_key[(peer, size)].median < by_key[(report.ORACLE, size)].median
+            size
+            for size in sizes
+            if is_timed and report.clearly_faster(by_key[(peer, size)].median, by_key[(report.ORACLE, size)].median)
         ]
         if peer == report.ORACLE:
             overtakes = "(the baseline)"
@@ -131,7 +133,11 @@ def render(rows: list[report.Row], s: dict, race_size: int) -> str:
         elif faster:
             overtakes = "some sizes: " + ", ".join(f"{size:,}" for size in faster)
         body.append([peer, *cells, overtakes])
-    md += ["The Python loop's row is its time; every other cell compares with it at that size.", ""]
+    md += [
+        "The Python loop's row is its time; every other cell compares with it at that size "
+        "(within 10% counts as about as fast).",
+        "",
+    ]
     md.append(report.table(header, body))
     if is_timed:
         report.throughput_chart(letters, out / "race-sweep.png",

@@ -98,7 +98,7 @@ def _pyo3_version() -> str:
 def stamp() -> dict:
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
-        "machine": f"{_cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.machine()}",
+        "machine": f"{_cpu()}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.machine()}",
         "python": platform.python_version(),
         "rust": _command_version(["rustc", "--version"]),
         "pyo3": _pyo3_version(),
@@ -134,14 +134,29 @@ def duration(seconds: float | None) -> str:
 
 
 def ratio(time: float | None, baseline: float | None) -> str:
-    """How the time compares with the baseline's, in words a person reads at a glance."""
+    """How the time compares with the baseline's, for a table cell: "**3.0× faster**"."""
     if time is None or baseline is None:
         return "–"
-    if baseline / SAME <= time <= baseline * SAME:
+    if about_the_same(time, baseline):
         return f"about as fast ({baseline / time:.2f}×)"
     if time < baseline:
         return f"**{baseline / time:.1f}× faster**"
     return f"{time / baseline:.1f}× slower"
+
+
+def compared(time: float, baseline: float, what: str) -> str:
+    """The same in a sentence: "3.0× faster than WHAT", "about as fast as WHAT"."""
+    if about_the_same(time, baseline):
+        return f"about as fast as {what} ({baseline / time:.2f}×)"
+    return f"{ratio(time, baseline)} than {what}"
+
+
+def about_the_same(time: float, baseline: float) -> bool:
+    return baseline / SAME <= time <= baseline * SAME
+
+
+def clearly_faster(time: float, baseline: float) -> bool:
+    return time * SAME < baseline
 
 
 def versus(row: Row, baseline: Row) -> str:
@@ -194,7 +209,7 @@ def bar_chart(rows: list[Row], path: Path, title: str, s: dict, log: bool = Fals
         edgecolor="white",
     )
     for bar, row in zip(bars, rows):
-        label = ratio(row.median, baseline).replace("*", "") + " than the Python loop"
+        label = compared(row.median, baseline, "the Python loop").replace("*", "")
         if row.peer == ORACLE:
             label = "the Python loop (baseline)"
         if not row.correct:
@@ -264,44 +279,47 @@ def tutorial_verdicts(times: dict[str, float | None]) -> list[str]:
     numpy, rust_bytes = times.get(NUMPY), times.get(RUST_BYTES)
     out = []
     if python and debug:
-        r = debug / python
         verdict = (
-            "**agrees**." if r > SAME
-            else "**about the same**: the tutorial's debug build was clearly slower." if r >= 1 / SAME
+            "**agrees**." if clearly_faster(python, debug)
+            else "**about the same**: the tutorial's debug build was clearly slower." if about_the_same(debug, python)
             else "**disagrees**: here even the debug build beat the Python loop."
         )  # fmt: skip
-        out.append(f"- *Tutorial: the debug build is slower than Python.* Here: {ratio(debug, python)}. {verdict}")
+        out.append(
+            "- *Tutorial: the debug build is slower than Python.* "
+            f"Here it was {compared(debug, python, 'the Python loop')}. {verdict}"
+        )
     if python and release:
-        r = python / release
         verdict = (
-            "**agrees**." if r >= 5
-            else "**partly**: faster, but not many times." if r > SAME
+            "**agrees**." if release * 5 <= python
+            else "**partly**: faster, but not many times." if clearly_faster(release, python)
             else "**disagrees**."
         )  # fmt: skip
         out.append(
             "- *Tutorial: the release build is many times faster than Python.* "
-            f"Here: {ratio(release, python)}. {verdict}"
+            f"Here it was {compared(release, python, 'the Python loop')}. {verdict}"
         )
     if numpy and release:
-        r = numpy / release
         verdict = (
-            f"**disagrees**: Rust stayed far ahead of numpy (numpy took {r:.1f}× the time)." if r > NEARLY
-            else "**agrees**: nearly as fast." if r >= 1 / SAME
-            else "**disagrees**: numpy beat the release Rust loop outright on this machine."
+            "**disagrees**: numpy beat the release Rust loop outright here." if clearly_faster(numpy, release)
+            else "**agrees**: nearly as fast." if numpy <= release * NEARLY
+            else f"**disagrees**: Rust stayed far ahead (numpy took {numpy / release:.1f}× its time)."
         )  # fmt: skip
         out.append(
             "- *Tutorial: numpy is nearly as fast as the release Rust loop, with no Rust.* "
-            f"Here numpy was {ratio(numpy, release)} than release Rust. {verdict}"
+            f"Here numpy was {compared(numpy, release, 'release Rust')}. {verdict}"
         )
     if numpy and rust_bytes and release:
-        fastest = rust_bytes * SAME < numpy and rust_bytes < release
-        verdict = (
-            "**agrees**." if fastest
-            else "**disagrees**: numpy stayed ahead of the bytes loop here." if numpy < rust_bytes
-            else "**disagrees**: not clearly ahead of numpy here."
-        )  # fmt: skip
+        problems = []
+        if not clearly_faster(rust_bytes, numpy):
+            problems.append(
+                "it was about as fast as numpy" if about_the_same(rust_bytes, numpy) else "numpy stayed ahead of it"
+            )
+        if not clearly_faster(rust_bytes, release):
+            problems.append("it was not clearly faster than the Rust loop over characters")
+        verdict = "**agrees**." if not problems else "**disagrees**: " + " and ".join(problems) + "."
         out.append(
             "- *Tutorial: the bytes version is faster still.* "
-            f"Here Rust on bytes was {ratio(rust_bytes, numpy)} than numpy. {verdict}"
+            f"Here Rust on bytes was {compared(rust_bytes, numpy, 'numpy')} "
+            f"and {compared(rust_bytes, release, 'the Rust loop over characters')}. {verdict}"
         )
     return out

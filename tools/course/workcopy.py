@@ -45,14 +45,31 @@ def recorded_lesson(lessons: list[Lesson]) -> Lesson | None:
     return next((lesson for lesson in lessons if lesson.number == number), None)
 
 
-def current_lesson(lessons: list[Lesson]) -> Lesson:
-    """The lesson the working copy is on: recorded by `just lesson-N`, else recognised."""
-    lesson = recorded_lesson(lessons) or matching_lesson(lessons, snapshot(lessons))
+def nearest_lesson(lessons: list[Lesson], files: dict[str, bytes]) -> Lesson:
+    """The checkpoint sharing most files with `files` (the later one on a tie)."""
+    return max(lessons, key=lambda lesson: (sum(files.get(k) == v for k, v in lesson.files().items()), lesson.number))
+
+
+def current_lesson(lessons: list[Lesson]) -> tuple[Lesson, str]:
+    """The lesson the working copy is on, and a note when that needs saying.
+
+    Files that are exactly one checkpoint are that lesson, whatever was recorded: git
+    (checkout, restore, stash, pull) can change them without `just` knowing.
+    """
+    recorded = recorded_lesson(lessons)
+    match = matching_lesson(lessons, snapshot(lessons))
+    if match and recorded and match != recorded:
+        record(match)
+        return match, (
+            f"Note: your working copy is exactly lesson {match.number}'s checkpoint, though lesson "
+            f"{recorded.number} was checked out last (did git change the files?). Going by the files."
+        )
+    lesson = match or recorded
     if lesson is None:
         raise CourseError(
             "I can't tell which lesson your working copy is on. Check one out first:\n" + manifest.listing(lessons)
         )
-    return lesson
+    return lesson, ""
 
 
 def record(lesson: Lesson) -> None:
@@ -99,8 +116,9 @@ def switch(files: dict[str, bytes], describe: str) -> list[str]:
     current = snapshot(lessons)
     out = []
     if current and current != files and matching_lesson(lessons, current) is None:
-        was = recorded_lesson(lessons)
-        label = f"lesson-{was.number}-edits" if was else "edits"
+        # Edits made before any `just lesson-N` belong to the checkpoint they started from.
+        was = recorded_lesson(lessons) or nearest_lesson(lessons, current)
+        label = f"lesson-{was.number}-edits"
         saved = save(current, label, was)
         out += [
             "Your working copy has edits that match no lesson; they are saved, nothing is lost:",
@@ -153,7 +171,6 @@ def restore(name: str) -> list[str]:
     except (FileNotFoundError, ValueError, KeyError):
         number = None
     lesson = next((lesson for lesson in lessons if lesson.number == number), None)
-    lesson = lesson or matching_lesson(lessons, manifest.read_tree(folder))
     if lesson:
         record(lesson)
         out.append(f"  it was saved on {lesson}: `just verify` checks it against that step.")
@@ -168,7 +185,12 @@ def status() -> list[str]:
     out = [
         f"Working copy: {recorded}" if recorded else "Working copy: no lesson checked out yet (just lesson-1 starts)"
     ]
-    if match:
+    if match and recorded and match != recorded:
+        out.append(
+            f"  but it is exactly the checkpoint of lesson {match.number}: did git change the files?"
+            " `just verify` will go by the files."
+        )
+    elif match:
         out.append(f"  it is exactly the checkpoint of lesson {match.number}")
     elif recorded:
         changed = sorted(
