@@ -152,6 +152,7 @@ def test_diff_shows_only_the_checkpoints_own_files(course):
     (course.root / "lessons/02-rust-debug/target/junk.txt").write_text("built")
     out = course.just("diff", "1", "2").stdout
     assert "src/lib.rs" in out and ".pytest_cache" not in out and "junk.txt" not in out
+    assert "Cargo.lock changed too" in out and "[[package]]" not in out, "the lock file is named, not dumped"
 
 
 def test_files_changed_behind_justs_back_are_judged_by_what_they_are(course):

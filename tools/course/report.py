@@ -113,7 +113,7 @@ def stamp_markdown(s: dict) -> str:
     return (
         f"<small>Measured {s['date']} on {s['machine']}; Python {s['python']}, {s['rust']}, "
         f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}, "
-        f"pytest-benchmark {s['pytest-benchmark']}. Times are medians over many calls.</small>"
+        f"pytest-benchmark {s['pytest-benchmark']}. Times are medians of repeated calls.</small>"
     )
 
 

@@ -18,8 +18,8 @@ RESULTS_DIR = Path(os.environ.get("COURSE_RESULTS", ROOT / "book" / "src" / "res
 
 # report file -> the recipe that measures it, and roughly how long that takes
 REPORTS = {
-    "compare.md": ("just compare", "about a minute"),
-    "race.md": ("just race", "a few minutes"),
+    "compare.md": ("just compare", "under a minute"),
+    "race.md": ("just race", "a minute or two"),
 }
 
 
