@@ -22,7 +22,19 @@ default:
 lesson N: _venv
     @{{course}} lesson {{N}}
 
-# Put back a working copy that `just lesson-N` saved (no NAME: list them)
+# Make the working copy the start of lesson N's step, to do it yourself (edits are saved first)
+[group('exercises')]
+[no-exit-message]
+exercise N: _venv
+    @{{course}} exercise {{N}}
+
+# Show the diff from your working copy to the finished step you are working toward
+[group('exercises')]
+[no-exit-message]
+solution: _venv
+    @{{course}} solution
+
+# Put back a working copy that `just lesson-N` or `just exercise-N` saved (no NAME: list them)
 [group('lessons')]
 [no-exit-message]
 restore NAME="": _venv
@@ -46,7 +58,13 @@ diff A B: _venv
 verify: _venv
     @{{course}} verify
 
-# Build your working copy as its step says and run its benchmarks (pytest-benchmark)
+# Run `just verify` again each time you save a file of your working copy (Ctrl-C stops)
+[group('your code')]
+[no-exit-message]
+watch: _venv
+    @{{course}} watch
+
+# Build your working copy as its step says, run its benchmarks, compare with your last run
 [group('your code')]
 [no-exit-message]
 [positional-arguments]
@@ -58,6 +76,12 @@ bench *ARGS: _venv
 [positional-arguments]
 test *ARGS: _venv
     {{python}} -m pytest tests "$@"
+
+# Check that this machine has what the course needs, and say how to install what's missing
+[group('course')]
+[no-exit-message]
+doctor:
+    @{{env("COURSE_PYTHON", "python3")}} -m course doctor
 
 # Rewrite lessons/lessons.just from lessons/lessons.toml
 [group('course')]

@@ -15,18 +15,51 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
+from course import STATE_DIR, manifest, workcopy  # noqa: E402
+
 # What a copy of the course needs to run its recipes; build outputs stay shared.
-COURSE_FILES = [
-    "justfile",
-    "tools",
-    "lessons",
-    "doubles.py",
-    "pyproject.toml",
-    "Cargo.toml",
-    "Cargo.lock",
-    "src",
-    "book",
-]
+COURSE_FILES = ["justfile", "tools", "lessons", "book"]
+# The learner's working copy. A copy of the course gets a fresh clone's, never the
+# learner's own: the tests must pass whatever lesson or edits the learner is on.
+WORKING_COPY = ["doubles.py", "pyproject.toml", "Cargo.toml", "Cargo.lock", "src"]
+
+
+def fresh_clone_working_copy() -> dict[str, bytes]:
+    """The working copy as committed (a fresh clone's), whatever the learner did to theirs."""
+
+    def git(*args: str) -> bytes:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, check=True).stdout
+
+    listed = git("ls-files", "-z", "--", *WORKING_COPY).decode().split("\0")
+    return {rel: git("show", f"HEAD:{rel}") for rel in listed if rel}
+
+
+def learner_state() -> dict[str, bytes]:
+    """Everything of the learner's: the working copy, the recorded lesson, the saved copies."""
+    state = dict(workcopy.snapshot(manifest.load()))
+    for path in [STATE_DIR / "state.json", *sorted((STATE_DIR / "saved").rglob("*"))]:
+        if path.is_file():
+            state[path.relative_to(ROOT).as_posix()] = path.read_bytes()
+    return state
+
+
+def pytest_sessionstart(session):
+    session.config.stash[LEARNER] = learner_state()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The tests work on copies: the learner's files must be exactly as they were."""
+    before, after = session.config.stash[LEARNER], learner_state()
+    if before != after:
+        changed = sorted(rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel))
+        session.config.get_terminal_writer().line(
+            "The course's tests changed the learner's files (they must work on copies): " + ", ".join(changed),
+            red=True,
+        )
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+LEARNER = pytest.StashKey[dict]()
 
 
 @dataclass
@@ -81,6 +114,9 @@ def course(tmp_path, layered_venv) -> Course:
             shutil.copytree(src, root / name, ignore=shutil.ignore_patterns("__pycache__", "build", "results"))
         elif src.is_file():
             shutil.copy2(src, root / name)
+    for rel, data in fresh_clone_working_copy().items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(data)
     env = {
         **os.environ,
         "COURSE_VENV": str(layered_venv),

@@ -115,14 +115,18 @@ def test_every_lesson_is_included_in_its_chapter(lesson):
 
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
-def test_lesson_chapters_start_with_the_way_there_and_end_with_verify_and_bench(lesson):
+def test_lesson_chapters_start_with_the_way_there_and_end_with_the_learners_turn(lesson):
     text = chapter_text(f"{lesson.dir}.md")
     first_block = code_blocks(text)[0][1]
     assert f"just lesson-{lesson.number}" in first_block
     if lesson.number > 1:
         assert f"just diff {lesson.number - 1} {lesson.number}" in first_block
     last_section = text.rsplit("\n## ", 1)[1]
+    assert last_section.startswith("Your turn\n")
     assert "just verify" in last_section and "just bench" in last_section
+    # rustlings' habit: the learner's turn starts from the exercise, not the answer
+    first_command = code_blocks(last_section)[0][1].splitlines()[0]
+    assert first_command == f"just exercise-{lesson.number}"
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS)
@@ -329,8 +333,10 @@ def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapte
     loaded = browser.execute_script(
         "return Array.from(document.querySelectorAll('main img'), i => [i.getAttribute('src'), i.naturalWidth])"
     )
-    # (mdbook 0.5 renders each image twice: in the page, and enlarged on a click)
-    assert sorted({src for src, width in loaded if width > 0}) == [f"results/{chart}" for chart in charts]
     main = browser.find_element("css selector", "main").text
+    # (mdbook 0.5 renders each image twice: in the page, and enlarged on a click)
+    assert sorted({src for src, width in loaded if width > 0}) == [f"results/{chart}" for chart in charts], (
+        f"{browser.current_url}: images {loaded}; the page says: {main[:600]}"
+    )
     assert "How this machine compares with the original tutorial" in main
     assert "Measured " in main and "Not measured on this machine yet" not in main

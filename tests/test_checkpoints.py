@@ -1,33 +1,43 @@
-"""Every checkpoint builds on its own and passes its own tests, benchmarks included.
+"""The course checks itself, as rustlings' `dev check` does: for every lesson, the
+checkpoint passes `just verify`'s checks for that lesson (its own tests and
+benchmarks included), and the exercise's start state fails them.
 
-The benchmarks run on a small input with timing disabled: this proves they work and
-that every answer they check agrees with the Python loop, and measures nothing.
+The checks run against each checkpoint's own build, kept in .course/builds/ until its
+sources change. The benchmarks run on a small input with timing disabled: they
+prove they work and that every answer agrees with the Python loop, and measure nothing.
 """
 
 import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from course import build, manifest, peers
+from course import LESSONS_DIR, build, manifest, peers
+
+LESSONS = manifest.load()
 
 
-@pytest.mark.parametrize("lesson", manifest.load(), ids=lambda lesson: lesson.dir)
-def test_checkpoint_passes_its_tests(lesson):
-    result = subprocess.run(
-        [sys.executable, "-m", "course", "test-checkpoint", str(lesson.number), "--benchmark-disable", "-q"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "tools")},
-    )
+def check(lesson: manifest.Lesson, folder: Path, built_from: manifest.Lesson | None):
+    """`just verify`'s checks for `lesson` on the files in `folder`, with `built_from`'s Rust."""
+    path = [str(ROOT / "tools")]
+    if built_from is not None and built_from.has_rust:
+        path.insert(0, str(build.checkpoint_site(built_from)))
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "DOUBLES_SIZE": "500"}
+    cmd = [sys.executable, "-m", "course.check", str(lesson.number), str(folder)]
+    return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
+def test_checkpoint_passes_its_lessons_checks(lesson):
+    result = check(lesson, lesson.path, lesson)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert " passed" in result.stdout
+    assert " passed" in result.stdout and "✗" not in result.stdout
     if lesson.has_rust:
-        # The tests imported this checkpoint's own build, made from its sources as they are.
+        # The checks imported this checkpoint's own build, made from its sources as they are...
         profile = build.profile_of(lesson.path)
         site = ROOT / ".course/builds" / f"{lesson.dir}-{profile}"
         assert (site / ".course-fingerprint").read_text() == build._fingerprint(lesson.path, profile)
@@ -35,3 +45,23 @@ def test_checkpoint_passes_its_tests(lesson):
         declared = set(re.findall(r"#\[pyfunction\]\s*fn (\w+)", (lesson.path / "src/lib.rs").read_text()))
         module = peers.load_extension(site)
         assert {name for name in dir(module) if not name.startswith("_")} == declared
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
+def test_exercise_start_fails_its_lessons_checks(lesson):
+    if lesson.start:
+        result = check(lesson, LESSONS_DIR / lesson.start, None)
+    else:
+        previous = manifest.find(lesson.number - 1)
+        assert lesson.start_files() == previous.files()
+        result = check(lesson, previous.path, previous)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✗" in result.stdout and "Traceback" not in result.stdout + result.stderr
+
+
+def test_lesson_1_starts_from_a_doubles_py_to_fill_in():
+    lesson = manifest.find(1)
+    start, done = lesson.start_files(), lesson.files()
+    assert start.keys() == done.keys() and start["pyproject.toml"] == done["pyproject.toml"]
+    assert b"raise NotImplementedError" in start["doubles.py"]
+    assert "count_doubles" in check(lesson, LESSONS_DIR / lesson.start, None).stdout

@@ -19,8 +19,9 @@ def run(cmd, **env):
 
 def test_python_passes_ruff():
     ruff = [sys.executable, "-m", "ruff"]
-    run([*ruff, "check", "tools", "tests", "lessons", "doubles.py"])
-    run([*ruff, "format", "--check", "."])
+    # Not the learner's working copy (doubles.py at the top): the tests leave it alone.
+    run([*ruff, "check", "tools", "tests", "lessons"])
+    run([*ruff, "format", "--check", "tools", "tests", "lessons"])
 
 
 @pytest.mark.parametrize("lesson", RUST_LESSONS, ids=lambda lesson: lesson.dir)

@@ -2,6 +2,7 @@
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 SAVED = re.compile(r"just restore (\S+)")
@@ -174,3 +175,150 @@ def test_edits_made_before_any_checkout_belong_to_the_lesson_they_started_from(c
     out = course.just("restore", name).stdout
     assert "saved on lesson 5" in out
     assert "does what lesson 5 asks" in course.just("verify").stdout
+
+
+# --- exercises: the learner's loop ---------------------------------------------------
+
+
+def test_an_exercise_fails_verify_until_the_step_is_done(course):
+    out = course.just("exercise-4").stdout
+    assert "working toward lesson 4" in out and "just solution" in out
+    assert course.read("doubles.py") == (course.root / "lessons/03-release/doubles.py").read_text()
+    status = course.just("status").stdout
+    assert "working toward lesson 4" in status and "untouched" in status
+
+    result = course.just("verify", check=False)
+    assert result.returncode != 0
+    assert "doubles.py has no function count_doubles_numpy" in result.stdout
+    assert "A hint for lesson 4" in result.stderr and "Traceback" not in result.stdout + result.stderr
+
+    assert "+def count_doubles_numpy(val: str) -> int:" in course.just("solution").stdout
+    course.write("doubles.py", (course.root / "lessons/04-numpy/doubles.py").read_text())
+    assert "does what lesson 4 asks" in course.just("verify").stdout
+    assert "Nothing left to do" not in course.just("status").stdout
+
+
+def test_exercise_1_starts_from_a_function_to_write(course):
+    course.just("exercise-1")
+    result = course.just("verify", check=False)
+    assert "count_doubles('') raised NotImplementedError: it is not written yet" in result.stdout
+    done = (course.root / "lessons/01-python/doubles.py").read_text()
+    # The function written, the benchmark not yet: verify says which benchmark is missing.
+    start = course.read("doubles.py")
+    body = done[done.index("def count_doubles") : done.index("# ANCHOR_END: count_doubles")]
+    course.write("doubles.py", start[: start.index("def count_doubles")] + body + start[start.index("# ANCHOR_END") :])
+    result = course.just("verify", check=False)
+    assert "gives the Python loop's answers" in result.stdout
+    assert "No benchmark in doubles.py times doubles:count_doubles" in result.stdout
+
+
+def test_a_wrong_answer_is_shown_on_the_smallest_input_beyond_ascii_when_only_there(course):
+    course.just("lesson-5")
+    lib = course.read("src/lib.rs")
+    chars = lib.index("fn count_doubles(")
+    course.write("src/lib.rs", lib[:chars] + lib[chars:].replace("chars()", "bytes()", 2))
+    out = course.just("verify", check=False).stdout
+    assert "string_doubles:count_doubles('éé') gave 0; the Python loop gives 1." in out
+    assert "only characters beyond ASCII trip it" in out
+
+
+def test_a_python_syntax_error_is_one_line_and_a_caret(course):
+    course.just("lesson-1")
+    course.write("doubles.py", course.read("doubles.py").replace("    total = 0\n", "total = 0\n", 1))
+    result = course.just("verify", check=False)
+    assert "Python can't read doubles.py, line" in result.stderr
+    assert "Traceback" not in result.stdout + result.stderr and "importlib" not in result.stderr
+
+
+def test_a_failed_build_uninstalls_the_previous_one(course):
+    course.just("lesson-2")
+    course.just("verify")
+    course.write("src/lib.rs", course.read("src/lib.rs").replace("let mut total", "let total"))
+    result = course.just("verify", check=False)
+    assert "previous build of string_doubles is uninstalled" in result.stderr
+    site = Path(course.env["COURSE_VENV"]).glob("lib/python*/site-packages/string_doubles")
+    assert not list(site)
+
+
+def test_status_counts_what_it_lists_and_an_unchanged_copy_is_saved_once(course):
+    course.just("lesson-1")
+    course.write("doubles.py", "# mine\n")
+    name = SAVED.search(course.just("lesson-2").stdout).group(1)
+    course.just("restore", name)
+    out = course.just("lesson-3").stdout
+    assert f"already saved, as {name}" in out
+    status = course.just("status").stdout
+    assert "Saved working copies (1, just restore NAME):" in status and name in status
+    assert len([p for p in (course.root / ".course/saved").iterdir() if p.is_dir()]) == 1
+
+
+def test_diff_of_a_lesson_with_itself_says_so(course):
+    out = course.just("diff", "2", "2").stdout
+    assert "Both are lesson 2: nothing to compare" in out and "just diff 1 2" in out
+
+
+def test_every_recipe_refuses_an_unknown_lesson_with_the_list(course):
+    for args in (["exercise", "9"], ["diff", "2", "9"], ["lesson", "x"]):
+        result = course.just(*args, check=False)
+        assert result.returncode != 0 and "There is no lesson" in result.stderr, args
+        assert "just exercise-1" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bench_compares_with_the_previous_run_of_the_lesson(course):
+    course.just("lesson-1")
+    quick = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.0001", "--benchmark-warmup=off"]
+    first = course.just("bench", *quick, env={"DOUBLES_SIZE": "100"}).stdout
+    assert "Saved as your first run of lesson 1" in first
+    second = course.just("bench", *quick, env={"DOUBLES_SIZE": "100"}).stdout
+    assert "Against your previous run of lesson 1" in second and "test_pure_python" in second.split("Against")[1]
+
+
+def test_watch_verifies_again_when_a_file_is_saved(course):
+    import signal
+    import subprocess
+    import threading
+    import time
+
+    course.just("lesson-1")
+    # Its own process group, so that the SIGINT below reaches it all, as Ctrl-C in a terminal does.
+    proc = subprocess.Popen(
+        ["just", "watch"],
+        cwd=course.root,
+        env=course.env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True).start()
+
+    def wait_for(text: str, count: int = 1) -> None:
+        deadline = time.monotonic() + 60
+        while sum(text in line for line in list(lines)) < count:
+            assert time.monotonic() < deadline, f"no {text!r} in:\n" + "".join(lines)
+            time.sleep(0.1)
+
+    try:
+        wait_for("Watching your working copy")
+        course.write("doubles.py", course.read("doubles.py").replace("total += 1", "total += 2"))
+        wait_for("doubles.py changed")
+        wait_for("Watching your working copy", 2)
+        assert "the Python loop gives" in "".join(lines)
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.wait(timeout=20)
+    wait_for("Stopped watching")
+
+
+def test_doctor_says_how_to_install_what_is_missing(course, tmp_path):
+    out = course.just("doctor").stdout
+    assert "✓ Rust" in out and "✓ Python packages" in out
+    shims = tmp_path / "no-rust"
+    shims.mkdir()
+    for name in ("python3", "just", "git", "bash"):
+        found = shutil.which(name, path=course.env["PATH"])
+        (shims / name).symlink_to(found)
+    result = course.just("doctor", check=False, env={"PATH": str(shims)})
+    assert result.returncode == 1
+    assert "✗ Rust" in result.stdout and "sh.rustup.rs" in result.stdout and "✗ C linker" in result.stdout

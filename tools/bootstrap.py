@@ -37,6 +37,19 @@ def declared_by_working_copy() -> list[str]:
     return [req for req in group if isinstance(req, str) and req.replace(" ", "") not in pinned()]
 
 
+# pip's lines worth a learner's attention while it works: what it fetches and installs.
+PROGRESS = ("Collecting ", "Downloading ", "Installing collected packages", "Successfully installed")
+
+
+def pip_with_progress(cmd: list[str]) -> int:
+    """Run pip, showing what it is fetching and installing (its errors in full)."""
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, errors="replace")
+    for line in proc.stdout:
+        if line.lstrip().startswith(PROGRESS):
+            print(f"  {line.strip()}", flush=True)
+    return proc.wait()
+
+
 def main(venv: Path) -> int:
     if sys.version_info < (3, 11):
         print(f"The course needs Python 3.11 or newer; `python3` here is {sys.version.split()[0]}.", file=sys.stderr)
@@ -52,10 +65,14 @@ def main(venv: Path) -> int:
         if subprocess.run([sys.executable, "-m", "venv", str(venv)]).returncode != 0:
             print("`python3 -m venv` failed. On Debian or Ubuntu: sudo apt install python3-venv", file=sys.stderr)
             return 1
-    print("Installing the Python packages the course uses; this happens once ...", flush=True)
-    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install", "--quiet"]
+    print(
+        "Installing the Python packages the course uses (about a minute the first time; "
+        "again only when tools/requirements.txt changes):",
+        flush=True,
+    )
+    pip = [str(python), "-m", "pip", "--disable-pip-version-check", "install"]
     for args, what in [(["-r", str(REQUIREMENTS)], REQUIREMENTS.name), (extra, "pyproject.toml's dev group")]:
-        if args and subprocess.run([*pip, *args]).returncode != 0:
+        if args and pip_with_progress([*pip, *args]) != 0:
             print(
                 f"\nInstalling {what} failed (pip's messages are above).\n"
                 "Check your network connection, and the package names, and run the same command again.",

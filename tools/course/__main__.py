@@ -10,6 +10,10 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m course")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("lesson").add_argument("number")
+    sub.add_parser("exercise").add_argument("number")
+    sub.add_parser("solution")
+    sub.add_parser("watch")
+    sub.add_parser("doctor")
     sub.add_parser("restore").add_argument("name", nargs="?", default="")
     sub.add_parser("status")
     p = sub.add_parser("diff")
@@ -17,19 +21,30 @@ def main(argv: list[str]) -> int:
     p.add_argument("b")
     sub.add_parser("verify")
     sub.add_parser("bench", help="extra arguments go to pytest")
-    sub.add_parser("test-checkpoint", help="extra arguments go to pytest").add_argument("number")
     sub.add_parser("sync-lessons")
     sub.add_parser("book-build")
     sub.add_parser("book-serve").add_argument("--port", type=int, default=3000)
     sub.add_parser("compare", help="extra arguments go to pytest")
     sub.add_parser("race", help="extra arguments go to pytest")
     ns, extra = parser.parse_known_args(argv)
-    if extra and ns.command not in ("bench", "test-checkpoint", "compare", "race"):
+    if extra and ns.command not in ("bench", "compare", "race"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         match ns.command:
             case "lesson":
                 return commands.lesson(ns.number)
+            case "exercise":
+                return commands.exercise(ns.number)
+            case "solution":
+                return commands.solution()
+            case "watch":
+                from . import watch
+
+                return watch.main()
+            case "doctor":
+                from . import doctor
+
+                return doctor.main()
             case "restore":
                 return commands.restore(ns.name)
             case "status":
@@ -40,8 +55,6 @@ def main(argv: list[str]) -> int:
                 return commands.verify()
             case "bench":
                 return commands.bench(extra)
-            case "test-checkpoint":
-                return commands.test_checkpoint(ns.number, extra)
             case "sync-lessons":
                 return commands.sync_lessons()
             case "book-build":

@@ -30,6 +30,10 @@ MDBOOK_VERSION = "0.5.4"
 # Where the course installs mdbook when the reader has another version of their own.
 LOCAL_TOOLS = STATE_DIR / "tools"
 
+# The headless browser the book's tests drive (Debian's chromium and chromium-driver).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+
 _EXE = ".exe" if os.name == "nt" else ""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # mdbook 0.5 logs "ERROR message", " WARN message" (0.4: "[ERROR] (target): message").
@@ -89,6 +93,10 @@ def ensure_mdbook() -> str:
     if found is None:
         raise CourseError(f"cargo installed mdbook, but no mdbook {MDBOOK_VERSION} can be found afterwards.")
     return found
+
+
+def chromium_paths() -> list[Path]:
+    return [CHROMIUM, CHROMEDRIVER]
 
 
 def _mdbook_env() -> dict:

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -69,6 +71,80 @@ def _run(cmd: list[str], what: str, env: dict | None = None) -> None:
         raise CourseError(what)
 
 
+# cargo's one-line progress reports ("   Compiling pyo3 v0.30.1"), worth showing live.
+_PROGRESS = re.compile(r"^\s*(Compiling|Finished|Downloaded|Downloading|Updating|Locking|Blocking)\b")
+# The start of a compiler message: "error[E0384]: ...", "error: ...", "warning: ...".
+_MESSAGE = re.compile(r"^(error|warning)(\[\w+\])?: ")
+# Summaries of errors already shown, not errors of their own.
+_SUMMARY = re.compile(r"^error: (could not compile|aborting due to)")
+
+
+def first_error(log: str) -> tuple[str, int]:
+    """The compiler's first error message, whole, and how many errors it reported.
+
+    Later errors are often the first one echoing: a learner should read the first.
+    """
+    lines = log.splitlines()
+    blocks, current = [], None
+    for line in lines:
+        if _MESSAGE.match(line) or _SUMMARY.match(line):
+            current = [line] if line.startswith("error") and not _SUMMARY.match(line) else None
+            if current is not None:
+                blocks.append(current)
+        elif current is not None:
+            if not line.strip():
+                current = None
+            else:
+                current.append(line)
+    if not blocks:
+        return "", 0
+    return "\n".join(blocks[0]), len(blocks)
+
+
+def first_build(profile: str) -> bool:
+    """No build of PyO3 for this profile yet in the shared target folder."""
+    folder = TARGET_DIR / ("debug" if profile == "dev" else profile) / ".fingerprint"
+    return not any(folder.glob("pyo3-*"))
+
+
+def _maturin(cmd: list[str], where: str, profile: str) -> None:
+    """Run maturin's build, showing cargo's progress; on failure, the first error."""
+    if first_build(profile):
+        print(
+            f"The first {profile} build compiles PyO3 and its dependencies too: about a minute "
+            "(later builds compile only your code, in seconds).",
+            flush=True,
+        )
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        cmd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        errors="replace",
+        env={**os.environ, "CARGO_TARGET_DIR": str(TARGET_DIR), "CARGO_TERM_COLOR": "never"},
+    )
+    log = []
+    for line in proc.stdout:
+        log.append(line)
+        if _PROGRESS.match(line):
+            print(f"  {line.strip()}", flush=True)
+    if proc.wait() == 0:
+        print(f"  built in {time.monotonic() - started:.0f} s", flush=True)
+        return
+    text = "".join(log)
+    error, count = first_error(text)
+    if not error:
+        raise CourseError(
+            f"The Rust build of {where} failed. maturin's last words:\n\n" + "\n".join(text.splitlines()[-15:])
+        )
+    more = f"\n\n(and {count - 1} more: `maturin develop` shows every message)" if count > 1 else ""
+    raise CourseError(
+        f"The Rust build of {where} failed. The compiler's first error (it names the file, the line and "
+        f"usually the fix):\n\n{error}{more}"
+    )
+
+
 def build_wheel(crate: Path, out: Path, profile: str | None = None, locked: bool = False) -> Path:
     """Build the crate's wheel into `out` and return its path."""
     if shutil.which("cargo") is None:
@@ -83,7 +159,6 @@ def build_wheel(crate: Path, out: Path, profile: str | None = None, locked: bool
         "-m",
         "maturin",
         "build",
-        "--quiet",
         "--manifest-path",
         str(crate / "Cargo.toml"),
         "--interpreter",
@@ -96,11 +171,7 @@ def build_wheel(crate: Path, out: Path, profile: str | None = None, locked: bool
     if locked:
         cmd.append("--locked")
     where = "your working copy" if crate.resolve() == ROOT else crate
-    _run(
-        cmd,
-        f"The Rust build of {where} failed: the compiler's messages are above.",
-        env={"CARGO_TARGET_DIR": str(TARGET_DIR)},
-    )
+    _maturin(cmd, where, profile)
     wheels = sorted(out.glob("*.whl"), key=lambda p: p.stat().st_mtime)
     return wheels[-1]
 
@@ -173,3 +244,15 @@ def checkpoint_site(lesson, profile: str | None = None) -> Path:
     install(lesson.path, target=site, profile=profile, locked=True)
     stamp.write_text(fingerprint)
     return site
+
+
+def remove_installed() -> bool:
+    """Uninstall the working copy's previous build from this environment, if it is there.
+
+    After a failed build, the last good one would otherwise still be imported by
+    `pytest doubles.py` and `just bench`, and pass for the code that failed.
+    """
+    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    if subprocess.run([*cmd, "show", "-q", "string-doubles"], capture_output=True).returncode != 0:
+        return False
+    return subprocess.run([*cmd, "uninstall", "-y", "-q", "string-doubles"], capture_output=True).returncode == 0

@@ -21,6 +21,7 @@ class Lesson:
     title: str
     verify: tuple[str, ...]
     hint: str
+    start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
 
     @property
     def path(self) -> Path:
@@ -33,6 +34,12 @@ class Lesson:
     def files(self) -> dict[str, bytes]:
         """The checkpoint's files, by path relative to the checkpoint."""
         return read_tree(self.path)
+
+    def start_files(self) -> dict[str, bytes]:
+        """Where `just exercise-N` starts: the previous checkpoint, or the lesson's `start` folder."""
+        if self.start:
+            return read_tree(LESSONS_DIR / self.start)
+        return find(self.number - 1).files()
 
     def __str__(self) -> str:
         return f"lesson {self.number} ({self.dir}): {self.title}"
@@ -57,6 +64,7 @@ def load() -> list[Lesson]:
             title=entry["title"],
             verify=tuple(entry["verify"]),
             hint=entry["hint"].strip(),
+            start=entry.get("start", ""),
         )
         for entry in data["lesson"]
     ]
@@ -76,7 +84,9 @@ def compare_lesson() -> Lesson:
 
 
 def listing(lessons: list[Lesson]) -> str:
-    return "\n".join(f"  just lesson-{lesson.number}   {lesson.title}" for lesson in lessons)
+    return "\n".join(
+        f"  just lesson-{lesson.number} / just exercise-{lesson.number}   {lesson.title}" for lesson in lessons
+    )
 
 
 def find(number: str | int) -> Lesson:
@@ -88,7 +98,7 @@ def find(number: str | int) -> Lesson:
 
 
 def justfile_recipes(lessons: list[Lesson]) -> str:
-    """The text of lessons/lessons.just: one `lesson-N` recipe per lesson."""
+    """The text of lessons/lessons.just: `lesson-N` and `exercise-N` recipes for each lesson."""
     lines = [
         "# Generated from lessons/lessons.toml by `just sync-lessons`; do not edit.",
         "# tests/test_manifest.py fails when this file and the manifest disagree.",
@@ -99,5 +109,11 @@ def justfile_recipes(lessons: list[Lesson]) -> str:
             f"# Lesson {lesson.number}: {lesson.title}",
             "[group('lessons')]",
             f'lesson-{lesson.number}: (lesson "{lesson.number}")',
+            "",
+            f"# Exercise {lesson.number}: start the step yourself, from where lesson {lesson.number - 1} ends"
+            if lesson.number > 1
+            else "# Exercise 1: start the course yourself, from a doubles.py to fill in",
+            "[group('exercises')]",
+            f'exercise-{lesson.number}: (exercise "{lesson.number}")',
         ]
     return "\n".join(lines) + "\n"

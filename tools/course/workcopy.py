@@ -20,8 +20,9 @@ SAVED_DIR = STATE_DIR / "saved"
 
 
 def tracked_paths(lessons: list[Lesson]) -> set[str]:
-    """Every path a checkpoint has, plus whatever the learner put under src/."""
+    """Every path a checkpoint or an exercise start has, plus whatever the learner put under src/."""
     paths = {rel for lesson in lessons for rel in lesson.files()}
+    paths |= {rel for lesson in lessons if lesson.start for rel in lesson.start_files()}
     src = ROOT / "src"
     if src.is_dir():
         paths |= {f"src/{rel}" for rel in manifest.read_tree(src)}
@@ -37,12 +38,18 @@ def matching_lesson(lessons: list[Lesson], files: dict[str, bytes]) -> Lesson | 
     return next((lesson for lesson in lessons if lesson.files() == files), None)
 
 
-def recorded_lesson(lessons: list[Lesson]) -> Lesson | None:
+def _read_state(path: Path, lessons: list[Lesson]) -> tuple[Lesson | None, bool]:
     try:
-        number = json.loads(STATE_FILE.read_text())["lesson"]
-    except (FileNotFoundError, ValueError, KeyError):
-        return None
-    return next((lesson for lesson in lessons if lesson.number == number), None)
+        state = json.loads(path.read_text())
+        number, exercise = state["lesson"], bool(state.get("exercise", False))
+    except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
+        return None, False
+    return next((lesson for lesson in lessons if lesson.number == number), None), exercise
+
+
+def recorded(lessons: list[Lesson]) -> tuple[Lesson | None, bool]:
+    """The lesson last checked out (or restored), and whether as an exercise to do."""
+    return _read_state(STATE_FILE, lessons)
 
 
 def nearest_lesson(lessons: list[Lesson], files: dict[str, bytes]) -> Lesson:
@@ -56,15 +63,18 @@ def current_lesson(lessons: list[Lesson]) -> tuple[Lesson, str]:
     Files that are exactly one checkpoint are that lesson, whatever was recorded: git
     (checkout, restore, stash, pull) can change them without `just` knowing.
     """
-    recorded = recorded_lesson(lessons)
-    match = matching_lesson(lessons, snapshot(lessons))
-    if match and recorded and match != recorded:
+    last, exercise = recorded(lessons)
+    files = snapshot(lessons)
+    if exercise and last and files == last.start_files():
+        return last, ""  # an exercise not begun yet: its start is the previous checkpoint
+    match = matching_lesson(lessons, files)
+    if match and last and match != last:
         record(match)
         return match, (
-            f"Note: your working copy is exactly lesson {match.number}'s checkpoint, though lesson "
-            f"{recorded.number} was checked out last (did git change the files?). Going by the files."
+            f"Note: your working copy is exactly lesson {match.number}'s checkpoint, though "
+            f"{describe(last, exercise)} was checked out last (did git change the files?). Going by the files."
         )
-    lesson = match or recorded
+    lesson = match or last
     if lesson is None:
         raise CourseError(
             "I can't tell which lesson your working copy is on. Check one out first:\n" + manifest.listing(lessons)
@@ -72,15 +82,25 @@ def current_lesson(lessons: list[Lesson]) -> tuple[Lesson, str]:
     return lesson, ""
 
 
-def record(lesson: Lesson) -> None:
+def describe(lesson: Lesson, exercise: bool) -> str:
+    return f"the exercise of lesson {lesson.number}" if exercise else f"lesson {lesson.number}"
+
+
+def record(lesson: Lesson, exercise: bool = False) -> None:
     STATE_DIR.mkdir(exist_ok=True)
-    STATE_FILE.write_text(json.dumps({"lesson": lesson.number}) + "\n")
+    STATE_FILE.write_text(json.dumps({"lesson": lesson.number, "exercise": exercise}) + "\n")
 
 
-def save(files: dict[str, bytes], label: str, lesson: Lesson | None) -> Path:
+def already_saved(files: dict[str, bytes]) -> str | None:
+    """The name of a saved working copy holding exactly `files`, if there is one."""
+    return next((name for name in saved_names() if manifest.read_tree(SAVED_DIR / name) == files), None)
+
+
+def save(files: dict[str, bytes], label: str, lesson: Lesson | None, exercise: bool = False) -> Path:
     """Copy the working copy under .course/saved/ and return the folder.
 
-    Beside the folder, NAME.json remembers which lesson the edits were made on.
+    Beside the folder, NAME.json remembers which lesson the edits were made on, and
+    whether as an exercise.
     """
     stamp = time.strftime("%Y%m%d-%H%M%S")
     dest = SAVED_DIR / f"{stamp}-{label}"
@@ -91,7 +111,8 @@ def save(files: dict[str, bytes], label: str, lesson: Lesson | None) -> Path:
     for rel, data in files.items():
         (dest / rel).parent.mkdir(parents=True, exist_ok=True)
         (dest / rel).write_bytes(data)
-    dest.with_suffix(".json").write_text(json.dumps({"lesson": lesson.number if lesson else None}) + "\n")
+    state = {"lesson": lesson.number if lesson else None, "exercise": exercise}
+    dest.with_suffix(".json").write_text(json.dumps(state) + "\n")
     return dest
 
 
@@ -115,17 +136,23 @@ def switch(files: dict[str, bytes], describe: str) -> list[str]:
     lessons = manifest.load()
     current = snapshot(lessons)
     out = []
-    if current and current != files and matching_lesson(lessons, current) is None:
-        # Edits made before any `just lesson-N` belong to the checkpoint they started from.
-        was = recorded_lesson(lessons) or nearest_lesson(lessons, current)
-        label = f"lesson-{was.number}-edits"
-        saved = save(current, label, was)
-        out += [
-            "Your working copy has edits that match no lesson; they are saved, nothing is lost:",
-            f"  {saved.relative_to(ROOT)}/",
-            f"  get them back with:  just restore {saved.name}",
-            "",
-        ]
+    last, exercise = recorded(lessons)
+    untouched = matching_lesson(lessons, current) or (exercise and last and current == last.start_files())
+    if current and current != files and not untouched:
+        name = already_saved(current)
+        if name:
+            out += [f"Your working copy's edits are already saved, as {name}:  just restore {name}", ""]
+        else:
+            # Edits made before any `just lesson-N` belong to the checkpoint they started from.
+            was = last or nearest_lesson(lessons, current)
+            label = f"lesson-{was.number}-{'exercise' if exercise else 'edits'}"
+            saved = save(current, label, was, exercise=exercise and was == last)
+            out += [
+                "Your working copy has edits that match no lesson; they are saved, nothing is lost:",
+                f"  {saved.relative_to(ROOT)}/",
+                f"  get them back with:  just restore {saved.name}",
+                "",
+            ]
     replace(lessons, files)
     out.append(f"Your working copy is now {describe}.")
     return out
@@ -146,8 +173,23 @@ def checkout(number: str) -> list[str]:
         "  time it:  just bench",
     ]
     if nxt:
-        out.append(f"  next:     just lesson-{nxt.number}   ({nxt.title})")
+        out.append(f"  next:     just exercise-{nxt.number}   (or the finished step: just lesson-{nxt.number})")
     return out
+
+
+def exercise(number: str) -> list[str]:
+    """Make the working copy the start of lesson N's step, to do it yourself."""
+    lesson = manifest.find(number)
+    out = switch(lesson.start_files(), f"the start of lesson {lesson.number}'s exercise")
+    record(lesson, exercise=True)
+    start = "the previous lesson's checkpoint" if not lesson.start else f"lessons/{lesson.start}/"
+    return out + [
+        f"  You are working toward {lesson} (it starts from {start}).",
+        f'  the task: the "Your turn" section of the book\'s chapter "{lesson.title}"  (just book)',
+        "  check:    just verify   (or `just watch`: checks again each time you save a file)",
+        f"  stuck?    just solution (the diff from your working copy to lesson {lesson.number}'s checkpoint)",
+        "  time it:  just bench",
+    ]
 
 
 def saved_names() -> list[str]:
@@ -165,39 +207,47 @@ def restore(name: str) -> list[str]:
         raise CourseError(f"No saved working copy is called {name!r}. Saved ones:\n{saved_listing()}")
     folder = SAVED_DIR / name
     out = switch(manifest.read_tree(folder), f"the one saved in .course/saved/{name}/")
-    lessons = manifest.load()
-    try:
-        number = json.loads(folder.with_suffix(".json").read_text())["lesson"]
-    except (FileNotFoundError, ValueError, KeyError):
-        number = None
-    lesson = next((lesson for lesson in lessons if lesson.number == number), None)
+    lesson, exercise = _read_state(folder.with_suffix(".json"), manifest.load())
     if lesson:
-        record(lesson)
-        out.append(f"  it was saved on {lesson}: `just verify` checks it against that step.")
+        record(lesson, exercise)
+        what = f"while working toward {lesson}" if exercise else f"on {lesson}"
+        out.append(f"  it was saved {what}: `just verify` checks it against that step.")
     return out
 
 
 def status() -> list[str]:
     lessons = manifest.load()
     files = snapshot(lessons)
-    recorded = recorded_lesson(lessons)
+    last, exercise = recorded(lessons)
     match = matching_lesson(lessons, files)
-    out = [
-        f"Working copy: {recorded}" if recorded else "Working copy: no lesson checked out yet (just lesson-1 starts)"
-    ]
-    if match and recorded and match != recorded:
+    if last is None:
+        out = ["Working copy: no lesson checked out yet (just exercise-1 starts the course)"]
+    elif exercise:
+        out = [f"Working copy: working toward {last}  (started with just exercise-{last.number})"]
+    else:
+        out = [f"Working copy: {last}"]
+    if exercise and last and files == last.start_files():
+        out.append("  the exercise's start, untouched so far  (just solution shows what the step adds)")
+    elif match and last and match != last:
         out.append(
             f"  but it is exactly the checkpoint of lesson {match.number}: did git change the files?"
             " `just verify` will go by the files."
         )
     elif match:
         out.append(f"  it is exactly the checkpoint of lesson {match.number}")
-    elif recorded:
-        changed = sorted(
-            rel for rel in files.keys() | recorded.files().keys() if files.get(rel) != recorded.files().get(rel)
-        )
-        out.append("  your edits since the checkpoint: " + ", ".join(changed))
+    elif last:
+        base = last.start_files() if exercise else last.files()
+        changed = sorted(rel for rel in files.keys() | base.keys() if files.get(rel) != base.get(rel))
+        since = "the exercise started" if exercise else "the checkpoint"
+        out.append(f"  your edits since {since}: " + ", ".join(changed))
     names = saved_names()
     if names:
-        out.append(f"Saved working copies ({len(names)}): " + ", ".join(names[-3:]) + "  (just restore NAME)")
+        shown = names[-SHOWN_SAVED:]
+        which = f"the latest {len(shown)} of {len(names)}" if len(shown) < len(names) else str(len(names))
+        out.append(f"Saved working copies ({which}, just restore NAME):")
+        out += [f"  {name}" for name in shown]
     return out
+
+
+# `just status` lists this many saved copies; `just restore` lists them all.
+SHOWN_SAVED = 5

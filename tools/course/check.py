@@ -1,0 +1,300 @@
+"""The checks behind `just verify`: does the working copy do what a lesson asks?
+
+    python -m course.check LESSON [FOLDER]
+
+runs in a fresh interpreter (after the working copy's Rust, if any, is built and
+installed), so it imports exactly the code on disk. Each problem is said in a line or
+two, in the order a learner should fix them, and never with a traceback of this
+checker:
+
+1. doubles.py cannot be read by Python: the error's line and message;
+2. a module or a function the step needs is missing: its name, and where it belongs;
+3. a function gives a wrong answer: the smallest input hypothesis finds and shrinks,
+   with the Python loop's answer and the function's, and whether it fails only on
+   text beyond ASCII;
+4. the step wants a release build and pyproject.toml does not ask for one;
+5. the learner's own tests in doubles.py fail (pytest says why), or a function of the
+   step has no benchmark.
+
+Exit status: 0 when everything passes, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import traceback
+from pathlib import Path
+
+from . import ROOT, build, manifest, texts
+
+# Examples tried before hypothesis searches: the lesson's own, and texts beyond ASCII
+# that catch byte comparisons ("H₂O": ₂ is E2 82 82, a double in bytes only).
+FIXED_ASCII = ["", "a", "aa", "aaa", "ab", "aAa", "abbcCddef", "\n\n", "a a  b"]
+FIXED_BEYOND_ASCII = ["éé", "H₂O", "日日本", "🦀🦀🐍", "ñandú", texts.make("accented", 300)]
+# How hard hypothesis looks for a failing input when the fixed examples all pass.
+SEARCH_EXAMPLES = 300
+
+
+def oracle():
+    """Lesson 1's count_doubles, the Python loop every other version must agree with."""
+    path = manifest.find(1).path / "doubles.py"
+    spec = importlib.util.spec_from_file_location("course_oracle", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.count_doubles
+
+
+# --- saying what went wrong ---------------------------------------------------------
+
+
+def where_in(path: Path, err: BaseException) -> str:
+    """ "doubles.py, line 12" for the deepest frame of `err` in `path`, or ""."""
+    frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == path]
+    return f"{path.name}, line {frames[-1].lineno}" if frames else ""
+
+
+def syntax_error(err: SyntaxError) -> str:
+    lines = [f"Python can't read {Path(err.filename or 'doubles.py').name}, line {err.lineno}: {err.msg}"]
+    if err.text:
+        text = err.text.rstrip("\n")
+        lines.append(f"    {text.strip()}")
+        if err.offset:
+            indent = len(text) - len(text.lstrip())
+            lines.append("    " + " " * max(err.offset - 1 - indent, 0) + "^")
+    return "\n".join(lines)
+
+
+def raised(err: BaseException, path: Path) -> str:
+    """One line for an exception a learner's function raised."""
+    name = type(err).__name__
+    if name == "PanicException":  # PyO3 turns a Rust panic into this BaseException
+        return (
+            f"panicked in Rust: {err}. Rust stops on overflow and on indexing past the end, "
+            "and PyO3 turns that into this exception."
+        )
+    if isinstance(err, NotImplementedError):
+        return "raised NotImplementedError: it is not written yet."
+    at = where_in(path, err)
+    return f"raised {name}: {err}" + (f" (at {at})" if at else "")
+
+
+def shown(text: str, limit: int = 40) -> str:
+    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+# --- the checks ---------------------------------------------------------------------
+
+
+class Checker:
+    def __init__(self, lesson: manifest.Lesson, folder: Path):
+        self.lesson = lesson
+        self.folder = folder
+        self.doubles = folder / "doubles.py"
+        self.problems: list[str] = []
+        self.passed: list[str] = []
+        self.modules: dict[str, object] = {}
+        self.count = oracle()
+
+    def problem(self, text: str) -> None:
+        self.problems.append(text)
+
+    def load_module(self, name: str):
+        if name in self.modules:
+            return self.modules[name]
+        self.modules[name] = None
+        try:
+            self.modules[name] = importlib.import_module(name)
+        except ImportError as err:
+            if name == "doubles" and err.name == "string_doubles":
+                self.modules["string_doubles"] = None  # one problem, said once
+                self.problem(
+                    "doubles.py imports string_doubles, the Rust module, and there is none: "
+                    + self.rust_module_advice()
+                )
+            elif name == "string_doubles":
+                self.problem(f"`import string_doubles` failed ({err}): " + self.rust_module_advice())
+            else:
+                self.problem(f"`import {name}` failed: {err}" + self.at(err))
+        except BaseException as err:  # whatever doubles.py raises while it loads
+            self.problem(f"Loading {name}.py failed: {type(err).__name__}: {err}" + self.at(err))
+        return self.modules[name]
+
+    def at(self, err: BaseException) -> str:
+        at = where_in(self.doubles, err)
+        return f" (at {at})" if at else ""
+
+    def rust_module_advice(self) -> str:
+        if not (self.folder / "Cargo.toml").is_file():
+            return "this step has Rust code: Cargo.toml and src/lib.rs (`just diff` shows the step)."
+        return (
+            "src/lib.rs needs `#[pymodule] mod string_doubles`, the name Python imports, "
+            'and Cargo.toml\'s [lib] must say name = "string_doubles".'
+        )
+
+    def function(self, item: str):
+        module_name, function_name = item.split(":")
+        module = self.load_module(module_name)
+        if module is None:
+            return None
+        function = getattr(module, function_name, None)
+        if callable(function):
+            return function
+        if module_name == "doubles":
+            self.problem(
+                f"doubles.py has no function {function_name}: this step adds it, at the top level of "
+                f"doubles.py (def {function_name}(val: str) -> int:)."
+            )
+        else:
+            self.problem(
+                f"The Rust module string_doubles has no function {function_name}: this step adds it to "
+                f"src/lib.rs, as a #[pyfunction] fn {function_name} inside `mod string_doubles`."
+            )
+        return None
+
+    def first_failure(self, function, fixed: list[str], strategy) -> tuple[str, object] | None:
+        """A smallest text `function` gets wrong (answer or exception), or None.
+
+        The fixed examples first; when they all pass, hypothesis searches and shrinks.
+        """
+
+        def outcome(text):
+            try:
+                return function(text)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as err:  # a Rust panic is a BaseException
+                return err
+
+        def wrong(text):
+            return outcome(text) != self.count(text)
+
+        candidates = [text for text in fixed if wrong(text)]
+        if candidates:  # short, readable examples a learner can check by eye
+            text = min(candidates, key=len)
+            return text, outcome(text)
+        from hypothesis import HealthCheck, find, settings
+        from hypothesis.errors import NoSuchExample
+
+        try:
+            text = find(
+                strategy,
+                wrong,
+                settings=settings(
+                    max_examples=SEARCH_EXAMPLES,
+                    database=None,
+                    deadline=None,
+                    derandomize=True,
+                    suppress_health_check=list(HealthCheck),
+                ),
+            )
+        except NoSuchExample:
+            return None
+        return text, outcome(text)
+
+    def answers(self, item: str) -> None:
+        function = self.function(item)
+        if function is None:
+            return
+        from hypothesis import strategies as st
+
+        # Small alphabets make doubles common; any character can still turn up.
+        ascii_text = st.text(st.sampled_from("aAb \n") | st.characters(codec="ascii"), max_size=40)
+        any_text = st.text(
+            st.sampled_from("aéé日🦀") | st.characters(exclude_categories=("Cs",)), max_size=40
+        )  # lone surrogates (category Cs) are a later lesson's subject
+        failure = self.first_failure(function, FIXED_ASCII, ascii_text)
+        beyond = ""
+        if failure is None and item not in manifest.ascii_only():
+            failure = self.first_failure(function, FIXED_BEYOND_ASCII, any_text)
+            beyond = " It is right on ASCII text: only characters beyond ASCII trip it."
+        if failure is None:
+            self.passed.append(f"{item} gives the Python loop's answers")
+            return
+        text, got = failure
+        expected = self.count(text)
+        if isinstance(got, BaseException):
+            self.problem(f"{item}({shown(text)}) {raised(got, self.doubles)} The Python loop gives {expected}.")
+        else:
+            self.problem(f"{item}({shown(text)}) gave {got!r}; the Python loop gives {expected}.{beyond}")
+
+    def release_build(self) -> None:
+        profile = build.profile_of(self.folder)
+        if profile == "release":
+            self.passed.append("pyproject.toml asks maturin for a release build")
+        else:
+            self.problem(
+                f'pyproject.toml asks maturin for the "{profile}" profile: this step builds "release" '
+                '([tool.maturin] with profile = "release").'
+            )
+
+    def own_tests(self) -> None:
+        """Run doubles.py's own tests and benchmarks (timing off), noting what they time."""
+        with tempfile.TemporaryDirectory() as tmp:
+            timed_file = Path(tmp) / "timed.json"
+            cmd = [
+                sys.executable, "-m", "pytest", "doubles.py", "-q", "--no-header", "--tb=short",
+                "-p", "no:cacheprovider", "-p", "course.timed_plugin", "--benchmark-disable",
+            ]  # fmt: skip
+            tools = str(Path(__file__).resolve().parents[1])  # for `-p course.timed_plugin`
+            inherited = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+            path = os.pathsep.join([tools, *inherited])
+            env = {**os.environ, "COURSE_TIMED": str(timed_file), "PYTHONPATH": path}
+            print("Running the tests in your doubles.py (pytest, timing off):", flush=True)
+            rc = subprocess.run(cmd, cwd=self.folder, env=env).returncode
+            timed = set(json.loads(timed_file.read_text())) if timed_file.is_file() else set()
+        if rc != 0:
+            self.problem("The tests in your doubles.py failed: pytest's report is above.")
+            return
+        for item in self.lesson.verify:
+            if ":" in item and item not in timed:
+                module_name, function_name = item.split(":")
+                call = function_name if module_name == "doubles" else f"string_doubles.{function_name}"
+                self.problem(
+                    f"No benchmark in doubles.py times {item}: add a test that takes the `benchmark` "
+                    f"fixture and calls benchmark({call}, val)."
+                )
+        if not self.problems:
+            self.passed.append("doubles.py's own tests pass, and every function of the step has a benchmark")
+
+    def run(self) -> int:
+        if not self.doubles.is_file():
+            self.problem("There is no doubles.py in your working copy.")
+            return self.report()
+        try:
+            compile(self.doubles.read_bytes(), str(self.doubles), "exec")
+        except SyntaxError as err:
+            self.problem(syntax_error(err))
+            return self.report()
+        sys.path.insert(0, str(self.folder))
+        for item in self.lesson.verify:
+            if ":" in item:
+                self.answers(item)
+        if "release-build" in self.lesson.verify:
+            self.release_build()
+        if not self.problems:
+            self.own_tests()
+        return self.report()
+
+    def report(self) -> int:
+        for line in self.passed:
+            print(f"  ✓ {line}")
+        for line in self.problems:
+            print(f"  ✗ {line}")
+        return 1 if self.problems else 0
+
+
+def main(argv: list[str]) -> int:
+    lesson = manifest.find(argv[0])
+    folder = Path(argv[1]).resolve() if len(argv) > 1 else ROOT
+    os.environ.setdefault("DOUBLES_SIZE", "2000")  # doubles.py builds its benchmark input on import
+    return Checker(lesson, folder).run()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
