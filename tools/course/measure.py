@@ -314,7 +314,9 @@ def run(
     with LoadWatch() as watch:
         start = time.perf_counter()
         while len(m.rounds) < (rounds or MAX_ROUNDS):
-            if not rounds and len(m.rounds) >= MIN_ROUNDS and time.perf_counter() - start >= budget:
+            elapsed = time.perf_counter() - start
+            # stop before a round that would overrun the budget (rounds take about as long as each other)
+            if not rounds and len(m.rounds) >= MIN_ROUNDS and elapsed * (1 + 1 / len(m.rounds)) > budget:
                 break
             order = pairs[:]
             random.Random(seed * 1_000_003 + len(m.rounds)).shuffle(order)

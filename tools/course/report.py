@@ -364,8 +364,9 @@ def bar_chart(race: list[Row], path: Path, title: str, s: dict, log: bool = Fals
                     (row.time.high / scale, bar.get_y() + bar.get_height() / 2), va="center", fontsize=9.5)  # fmt: skip
     if log:
         ax.set_xscale("log")
-    ax.set_xlim(right=max(row.time.high / scale for row in race) * (200 if log else 1.9))
-    ax.set_xlabel(f"median time per call, {unit}" + (" (log scale)" if log else "") + ": shorter is faster")
+    ax.set_xlim(right=max(row.time.high / scale for row in race) * (40 if log else 1.9))
+    scale_words = " (log scale)" if log else ""
+    ax.set_xlabel(f"median time per call, {unit}, and its 95% interval{scale_words}: shorter is faster")
     ax.set_title(title)
     _finish(fig, path, s)
 
