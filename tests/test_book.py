@@ -331,7 +331,13 @@ def test_search_finds_release(browser, site):
     "chapter, charts", [("03-release", ["compare.png"]), ("the-whole-race", ["race-1m.png", "race-sweep.png"])]
 )
 def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapter, charts):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(f"{site}/{chapter}.html")
+    # the charts are drawn for sharp print and weigh a few hundred KB: let them arrive
+    WebDriverWait(browser, 15).until(
+        lambda b: b.execute_script("return Array.from(document.querySelectorAll('main img')).every(i => i.complete)")
+    )
     loaded = browser.execute_script(
         "return Array.from(document.querySelectorAll('main img'), i => [i.getAttribute('src'), i.naturalWidth])"
     )
