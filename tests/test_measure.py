@@ -105,7 +105,10 @@ def test_compare_and_race_draw_their_tables_and_charts(measured_results):
     assert "](results/compare.png)" in text and "The release build was" in text and "the debug build" in text
     assert "paired rounds" in text and "95%" in text
     assert (measured_results / "compare.png").read_bytes().startswith(PNG)
-    assert len(raw(measured_results, "compare")["rounds"]) == 2  # the raw data: every round's times
+    data = raw(measured_results, "compare")
+    assert len(data["rounds"]) == len(data["orders"]) == 2  # the raw data: every round's times, and its order
+    assert sorted(map(tuple, data["orders"][0])) == sorted((w["id"], c["id"]) for w in data["workloads"]
+                                                           for c in data["contenders"])  # fmt: skip
     text = (measured_results / "race.md").read_text()
     for image in ["race-1m.png", "race-sweep.png"]:
         assert f"](results/{image})" in text
@@ -197,23 +200,25 @@ def test_every_ratio_reads_one_way_with_its_interval(ratio, expected):
 
 
 CLAIM = {claim.id: claim for claim in report.CLAIMS}
+M = measure.RUN_TO_RUN  # the margin a verdict needs beyond its interval
 
 
 @pytest.mark.parametrize(
     "claim, low, high, expected",
     [
-        ("debug-slower", 1.1, 1.3, "agrees"),
-        ("debug-slower", 0.85, 0.95, "disagrees"),
+        ("debug-slower", 1.05 * M, 1.3 * M, "agrees"),
+        ("debug-slower", 0.8 / M, 0.95 / M, "disagrees"),
+        ("debug-slower", 1.02, 1.05, report.TOO_CLOSE),  # clear of 1, but not by the run-to-run margin
         ("debug-slower", 0.97, 1.04, report.TOO_CLOSE),
-        ("release-30x", 1 / 35, 1 / 25, "agrees"),
-        ("release-30x", 1 / 17, 1 / 14, "disagrees"),
+        ("release-30x", 1 / (45 / M * 0.95), 1 / (20 * M * 1.05), "agrees"),
+        ("release-30x", 1 / (20 / M * 0.9), 1 / (20 / M * 0.7), "disagrees"),
         ("release-30x", 1 / 22, 1 / 18, report.TOO_CLOSE),
-        ("numpy-only-just", 1.2, 1.5, "agrees"),
-        ("numpy-only-just", 0.5, 0.8, "disagrees"),  # numpy beat release Rust
-        ("numpy-only-just", 3, 4, "disagrees"),  # Rust far ahead
+        ("numpy-only-just", 1.02 * M, 2 / M * 0.98, "agrees"),
+        ("numpy-only-just", 0.5 / M, 0.8 / M, "disagrees"),  # numpy beat release Rust
+        ("numpy-only-just", 2 * M * 1.2, 2 * M * 1.6, "disagrees"),  # Rust far ahead
         ("numpy-only-just", 0.9, 1.2, report.TOO_CLOSE),
-        ("bytes-faster", 0.3, 0.5, "agrees"),
-        ("bytes-faster", 1.1, 1.2, "disagrees"),
+        ("bytes-faster", 0.3 / M, 0.7 / M, "agrees"),
+        ("bytes-faster", 1.05 * M, 1.3 * M, "disagrees"),
         ("bytes-faster", 0.9, 1.1, report.TOO_CLOSE),
     ],
 )
@@ -235,11 +240,11 @@ def test_runs_can_only_contradict_each_other_with_disjoint_intervals():
 
 
 def test_the_tutorials_claims_are_judged_from_paired_rounds():
-    m = made_up({"debug": [1.2, 1.25, 1.3, 1.2, 1.22, 1.24], "release": [1 / 30] * 6}, [1, 2, 1, 3, 1, 1])
+    m = made_up({"debug": [1.5, 1.55, 1.6, 1.5, 1.52, 1.54], "release": [1 / 30] * 6}, [1, 2, 1, 3, 1, 1])
     judged = report.claims(m, "letters-10", {"python": "base", "debug": "debug", "release": "release"})
     assert [(claim.id, word) for claim, _, word in judged] == [("debug-slower", "agrees"), ("release-30x", "agrees")]
     section = "\n".join(report.claims_section(m, "letters-10", {"python": "base", "debug": "debug"}))
-    assert "“slower”" in section and "1.23× slower" in section and "**agrees**" in section
+    assert "“slower”" in section and "1.53× slower" in section and "**agrees**" in section
 
 
 def test_the_sweep_names_the_size_from_which_a_version_stays_faster():

@@ -29,6 +29,7 @@ same raw data always gives the same interval.
 from __future__ import annotations
 
 import argparse
+import collections
 import gc
 import glob
 import importlib.machinery
@@ -54,6 +55,15 @@ MIN_ROUNDS = 5
 MAX_ROUNDS = 2_000
 SEED = 8  # the shuffles and the bootstrap: the same raw data, the same report
 BOOTSTRAP_RESAMPLES = 2_000
+BLOCKS = 8  # the bootstrap resamples a run as this many stretches of consecutive rounds
+# The interval says how far the median would move if this run's rounds were drawn again;
+# it cannot see how much a whole run differs from the next. On a 2-core cloud machine,
+# eight `just compare` runs in a row put the debug build anywhere from 1.13x faster to
+# 1.21x slower than the Python loop, each run's interval only about 2% wide: the state
+# of the machine (which core, what its neighbours do) changes between runs and slows the
+# interpreter and the compiled loop by different amounts. So a difference counts, and a
+# verdict is given, only when the interval clears the boundary by this factor as well.
+RUN_TO_RUN = 1.25
 # Other programs busy on average this many CPUs during the timing: the report warns.
 BUSY_ELSEWHERE = 0.25
 
@@ -108,7 +118,7 @@ def rust_id(lesson: manifest.Lesson, function: str, profile: str) -> str:
 def rust_contenders(functions: list[tuple[manifest.Lesson, str]], profiles: list[str]) -> list[Contender]:
     """Build each lesson once per profile and take each function from its compiled module."""
     modules = {}
-    repeated = {f for f, n in itertools.groupby(sorted(f for _, f in functions)) if len(list(n)) > 1}
+    repeated = {f for f, n in collections.Counter(f for _, f in functions).items() if n > 1}
     out = []
     for lesson, function in functions:
         for profile in profiles:
@@ -259,6 +269,7 @@ class Measurement:
     answers: list[Answer]
     loops: dict[str, dict[str, int]] = field(default_factory=dict)  # workload -> contender -> calls/sample
     rounds: list[dict[str, dict[str, float]]] = field(default_factory=list)  # workload -> contender -> s/call
+    orders: list[list[tuple[str, str]]] = field(default_factory=list)  # each round's (workload, contender) order
     budget: float | None = None
     seed: int = SEED
     load: dict | None = None
@@ -285,6 +296,7 @@ class Measurement:
             "answers": [{**asdict(a), "correct": a.correct} for a in self.answers],
             "loops_per_sample": self.loops,
             "rounds": self.rounds,
+            "orders": self.orders,
         }
 
 
@@ -324,6 +336,7 @@ def run(
             for wid, c in order:
                 times[wid][c.id] = sample(c.run, args[wid, c.id], m.loops[wid][c.id])
             m.rounds.append(times)
+            m.orders.append([(wid, c.id) for wid, c in order])
     m.load = watch.summary()
     return m
 
@@ -339,18 +352,29 @@ class Estimate:
     low: float
     high: float
 
-    def clear_of(self, boundary: float) -> int:
-        """+1 when the whole interval lies above `boundary`, -1 when below, 0 when it straddles it."""
-        return 1 if self.low > boundary else -1 if self.high < boundary else 0
+    def side_of(self, boundary: float, margin: float = RUN_TO_RUN) -> int:
+        """+1 when the whole interval lies above `boundary` by more than `margin`, -1 when
+        below by as much, 0 when it is too close to tell."""
+        return 1 if self.low > boundary * margin else -1 if self.high < boundary / margin else 0
 
 
 def bootstrap_median(values: np.ndarray, seed: int = SEED) -> Estimate:
-    """The median of positive values (times or ratios) and a 95% percentile-bootstrap
-    interval for it, computed on their logarithms (ratios are symmetric there: 2× slower
-    and 2× faster are equally far from 1)."""
+    """The median of positive values (times or ratios, in the order of their rounds) and
+    a 95% interval for it: a moving-block bootstrap on their logarithms (ratios are
+    symmetric there: 2× slower and 2× faster are equally far from 1).
+
+    Blocks, not single rounds: the machine's state lasts for seconds (rounds next to each
+    other are alike), so resampling single rounds would pretend to more independent
+    evidence than a run has. Each resample strings together BLOCKS runs of consecutive
+    rounds, so a state that held for part of the run counts as one piece of evidence.
+    """
     logs = np.log(np.asarray(values, dtype=float))
+    n = len(logs)
+    length = math.ceil(n / BLOCKS)
     rng = np.random.default_rng(seed)
-    resampled = np.median(logs[rng.integers(0, len(logs), size=(BOOTSTRAP_RESAMPLES, len(logs)))], axis=1)
+    starts = rng.integers(0, n - length + 1, size=(BOOTSTRAP_RESAMPLES, math.ceil(n / length)))
+    picks = (starts[:, :, None] + np.arange(length)).reshape(BOOTSTRAP_RESAMPLES, -1)[:, :n]
+    resampled = np.median(logs[picks], axis=1)
     low, high = np.percentile(resampled, [2.5, 97.5])
     return Estimate(*(float(np.exp(x)) for x in (np.median(logs), low, high)))
 

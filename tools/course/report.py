@@ -100,8 +100,9 @@ def relative(est: Estimate) -> str:
 
 
 def short_relative(est: Estimate) -> str:
-    """For a crowded table cell: the median's direction, or "too close" when the interval straddles 1."""
-    if est.clear_of(1) == 0:
+    """For a crowded table cell: the median's direction, or "too close" when the interval
+    straddles 1 (a measurement, not a verdict: no margin for other runs)."""
+    if est.side_of(1, margin=1.0) == 0:
         return "too close"
     return f"{factor(1 / est.median)}× faster" if est.median < 1 else f"{factor(est.median)}× slower"
 
@@ -211,11 +212,13 @@ TOO_CLOSE = "too close to call on this machine"
 
 
 def verdict(claim: Claim, est: Estimate, rounds: int) -> str:
+    """ "agrees" when the whole interval is inside the claim's range, "disagrees" when it is
+    outside; either with room to spare (measure.RUN_TO_RUN). Otherwise too close to call."""
     if rounds < measure.MIN_ROUNDS:
         return f"too few rounds to call ({rounds})"
-    if est.low > claim.low and est.high < claim.high:
+    if est.side_of(claim.low) > 0 and est.side_of(claim.high) < 0:
         return "agrees"
-    if est.high < claim.low or est.low > claim.high:
+    if est.side_of(claim.low) < 0 or est.side_of(claim.high) > 0:
         return "disagrees"
     return TOO_CLOSE
 
@@ -242,8 +245,8 @@ def claims_section(m: Measurement, workload: str, roles: dict[str, str]) -> list
     return [
         "#### How this machine compares with the original tutorial",
         "",
-        "A verdict only where the whole 95% interval is on one side of what the tutorial said; "
-        f"otherwise *{TOO_CLOSE}*.",
+        "A verdict only where the whole 95% interval is on one side of what the tutorial said, with a "
+        f"{(measure.RUN_TO_RUN - 1):.0%} margin for the way separate runs differ; otherwise *{TOO_CLOSE}*.",
         "",
         table(["the tutorial", "measured here (95% interval)", "verdict"], body),
         "",
