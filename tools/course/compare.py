@@ -1,7 +1,7 @@
 """`just compare`: the same Rust, built debug and release, raced against the Python loop.
 
 Both builds are loaded side by side in one process, and the three versions are timed
-in paired rounds on the same input (see measure.py): each round times each of them
+in paired rounds on the same input (see tools/course/measure.py): each round times each of them
 once, in a shuffled order, until the time budget is spent. The report gives every
 ratio with its 95% interval, and judges the tutorial's claims only where the interval
 is clear of them.

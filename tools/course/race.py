@@ -5,7 +5,7 @@ and every Rust function the lessons list (lessons/lessons.toml, `contenders`), e
 built in debug and in release. Inputs: random ASCII letters from 10 characters to 10
 million (the 1 million point is the tutorial's race) and text beyond ASCII, where the
 versions that compare bytes are wrong. Every answer is checked against the Python
-loop; then all versions are timed in paired, shuffled rounds (see measure.py) until
+loop; then all versions are timed in paired, shuffled rounds (see tools/course/measure.py) until
 the time budget is spent. Also writes the machine code of lesson 5's byte loop
 (bytes_loop.py), which chapter 5 shows.
 """
