@@ -20,7 +20,7 @@ def render(m: measure.Measurement, s: dict, lesson: manifest.Lesson, roles: dict
     (workload,) = m.workloads
     by_role = {role: rows[workload["id"], cid] for role, cid in roles.items()}
     md = ["<!-- Written by `just compare`: measured on this machine, not typed in. -->", ""]
-    md.append(report.wrong_answer_warning(m))
+    md += [warning, ""] if (warning := report.wrong_answer_warning(m)) else []
     md.append(f"Lesson {lesson.number}'s Rust, built twice, against the Python loop on {workload['label']}.")
     md.append("")
     if m.timed:

@@ -113,7 +113,7 @@ def render(m: Measurement, s: dict, race_size: int) -> str:
     race_rows = [rows[race["id"], c.id] for c in m.contenders]
 
     md = ["<!-- Written by `just race`: measured on this machine, not typed in. -->", ""]
-    md.append(report.wrong_answer_warning(m))
+    md += [warning, ""] if (warning := report.wrong_answer_warning(m)) else []
     md.append(
         f"{len(m.contenders)} versions on {len(m.workloads)} inputs, every answer checked against the Python loop."
     )

@@ -73,10 +73,10 @@ def rows(m: Measurement) -> dict[tuple[str, str], Row]:
 def wrong_answer_warning(m: Measurement) -> str:
     bugs = measure.unexpected_wrong(m.answers, m.contenders, m.workloads)
     if not bugs:
-        return ""
+        return ""  # the caller leaves it out
     names = {c.id: c.name for c in m.contenders}
     which = ", ".join(sorted({f"{names[a.contender]} on {a.workload}" for a in bugs}))
-    return f"> ⚠ **Wrong answers where the answer should be right: {which}.** That is a bug, not a lesson.\n\n"
+    return f"> ⚠ **Wrong answers where the answer should be right: {which}.** That is a bug, not a lesson.\n"
 
 
 # --- numbers for people ----------------------------------------------------------------
