@@ -70,6 +70,12 @@ def included_lines(chapter: str, spec: str) -> list[str]:
     return [line for line in lines if "ANCHOR" not in line]
 
 
+def _beside_the_sources(top: Path) -> None:
+    """The book includes code from lessons/ and tools/: link them beside a copy of book/."""
+    for name in ("lessons", "tools"):
+        (top / name).symlink_to(ROOT / name)
+
+
 @pytest.fixture(scope="module")
 def mdbook() -> str:
     return book.ensure_mdbook()
@@ -84,7 +90,7 @@ def built(mdbook, measured_results, tmp_path_factory) -> Path:
     top = tmp_path_factory.mktemp("measured")
     shutil.copytree(BOOK, top / "book", ignore=shutil.ignore_patterns("build", "results"))
     shutil.copytree(measured_results, top / "book" / "src" / "results")
-    (top / "lessons").symlink_to(ROOT / "lessons")
+    _beside_the_sources(top)
     return book.build_book(top / "book", dest=top / "html", mdbook=mdbook)
 
 
@@ -92,7 +98,7 @@ def built(mdbook, measured_results, tmp_path_factory) -> Path:
 def book_copy(tmp_path) -> Path:
     """A copy of book/ beside the real lessons/, with nothing measured yet."""
     shutil.copytree(BOOK, tmp_path / "book", ignore=shutil.ignore_patterns("build", "results"))
-    (tmp_path / "lessons").symlink_to(ROOT / "lessons")
+    _beside_the_sources(tmp_path)
     stubs = tmp_path / "book" / "src" / "results"
     stubs.mkdir()
     for name in results.REPORTS:
@@ -329,7 +335,13 @@ def test_search_finds_release(browser, site):
     "chapter, charts", [("03-release", ["compare.png"]), ("the-whole-race", ["race-1m.png", "race-sweep.png"])]
 )
 def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapter, charts):
+    from selenium.webdriver.support.ui import WebDriverWait
+
     browser.get(f"{site}/{chapter}.html")
+    # the charts are drawn for sharp print and weigh a few hundred KB: let them arrive
+    WebDriverWait(browser, 15).until(
+        lambda b: b.execute_script("return Array.from(document.querySelectorAll('main img')).every(i => i.complete)")
+    )
     loaded = browser.execute_script(
         "return Array.from(document.querySelectorAll('main img'), i => [i.getAttribute('src'), i.naturalWidth])"
     )
@@ -340,3 +352,85 @@ def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapte
     )
     assert "How this machine compares with the original tutorial" in main
     assert "Measured " in main and "Not measured on this machine yet" not in main
+
+
+# --- the measured reports fit the page ------------------------------------------------
+
+
+def _full_size_race(out: Path) -> str:
+    """race.md as `just race` writes it with its default sizes and every contender, from
+    made-up times (no timing here): the widest tables the reader will see."""
+    import numpy as np
+
+    from course import measure, peers, race, report, texts
+
+    contenders = [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
+                  *peers.rust_from_lessons()]  # fmt: skip
+    workloads = [texts.workload("letters", size) for size in race.SIZES]
+    workloads += [texts.workload(kind, race.BEYOND_ASCII_SIZE) for kind in race.BEYOND_ASCII]
+    rng = np.random.default_rng(0)
+    speed = {c.id: 10 ** rng.uniform(-1.5, 1.5) for c in contenders}
+    speed[peers.ORACLE] = 1.0
+    rounds = [
+        {w["id"]: {c.id: 4e-8 * w["size"] / speed[c.id] * rng.uniform(0.9, 1.2) for c in contenders} for w in workloads}
+        for _ in range(measure.MIN_ROUNDS)
+    ]
+    answers = [
+        measure.Answer(c.id, w["id"], 12_345, 0 if c.ascii_only and w["kind"] != "letters" else 12_345)
+        for w in workloads
+        for c in contenders
+    ]
+    load = {"cpus": 2, "loadavg_before": 0.5, "loadavg_after": 0.7, "busy_elsewhere_cpus": 0.4, "seconds": 60.0}
+    m = measure.Measurement(contenders, workloads, answers, rounds=rounds, budget=60.0, load=load)
+    return race.render(m, report.stamp(), race.RACE_SIZE)
+
+
+@pytest.fixture(scope="module")
+def full_size_site(mdbook, measured_results, tmp_path_factory, monkeypatch_module):
+    """The book with the quick runs' reports, its race report replaced by a full-size one."""
+    top = tmp_path_factory.mktemp("full-size")
+    shutil.copytree(BOOK, top / "book", ignore=shutil.ignore_patterns("build", "results"))
+    out = top / "book" / "src" / "results"
+    shutil.copytree(measured_results, out)
+    _beside_the_sources(top)
+    monkeypatch_module.setattr(results, "RESULTS_DIR", out)  # where race.render draws its charts
+    (out / "race.md").write_text(_full_size_race(out))
+    return book.build_book(top / "book", dest=top / "html", mdbook=mdbook)
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+@pytest.mark.parametrize("chapter", ["03-release", "05-bytes", "the-whole-race"])
+def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, chapter):
+    browser.set_window_size(1280, 900)
+    browser.get(f"file://{full_size_site}/{chapter}.html")
+    tables = browser.execute_script(
+        # mdbook wraps each table in a box that scrolls sideways: a table wider than that
+        # box hides its last columns behind a scroll bar
+        "return Array.from(document.querySelectorAll('main table'), t => {"
+        " const box = t.closest('.table-wrapper') || t.parentElement;"
+        " return [t.scrollWidth, box.clientWidth, t.querySelector('th').textContent]; })"
+    )
+    assert tables, f"{chapter}: no table rendered"
+    too_wide = [(first, width, room) for width, room, first in tables if width > room]
+    assert not too_wide, f"{chapter}: tables wider than the page at 1280 px (header, width, room): {too_wide}"
+
+
+def test_the_race_chapter_shows_every_contenders_code():
+    """Every race contender's code is in the chapter, included by anchor, never pasted."""
+    from course import contenders
+
+    specs = set(INCLUDE.findall(chapter_text("the-whole-race.md")))
+    source = Path(contenders.__file__).read_text()
+    for anchor in re.findall(r"# ANCHOR: (\w+)", source):
+        assert f"../../tools/course/contenders.py:{anchor}" in specs, anchor
+    for lesson, function in manifest.rust_contenders():
+        assert f"../../lessons/{lesson.dir}/src/lib.rs:{function}" in specs, (lesson.dir, function)
+    assert "../../lessons/01-python/doubles.py:count_doubles" in specs
+    numpy_lesson = next(lesson for lesson in LESSONS if "doubles:count_doubles_numpy" in lesson.verify)
+    assert f"../../lessons/{numpy_lesson.dir}/doubles.py:count_doubles_numpy" in specs
+    assert "{{#include results/bytes-loop.md}}" in chapter_text("05-bytes.md")

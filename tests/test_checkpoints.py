@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from course import LESSONS_DIR, build, manifest, peers
+from course import LESSONS_DIR, build, manifest, measure
 
 LESSONS = manifest.load()
 
@@ -43,7 +43,7 @@ def test_checkpoint_passes_its_lessons_checks(lesson):
         assert (site / ".course-fingerprint").read_text() == build._fingerprint(lesson.path, profile)
         # ...and that build holds exactly this checkpoint's functions, no other lesson's.
         declared = set(re.findall(r"#\[pyfunction\]\s*fn (\w+)", (lesson.path / "src/lib.rs").read_text()))
-        module = peers.load_extension(site)
+        module = measure.load_extension(site)
         assert {name for name in dir(module) if not name.startswith("_")} == declared
 
 

@@ -99,3 +99,82 @@ def test_bootstrap_installs_what_the_working_copy_declares_beyond_the_pins(tmp_p
     for broken in [b"[dependency-groups\n", b"# caf\xe9\n"]:
         (tmp_path / "pyproject.toml").write_bytes(broken)
         assert bootstrap.declared_by_working_copy() == []  # a broken file is reported, not fatal
+
+
+# --- the manifest is checked as a whole, with a message that names the bad key ----------
+
+
+def _raw():
+    with manifest.MANIFEST.open("rb") as f:
+        return tomllib.load(f)
+
+
+def _lesson(data, number):
+    return next(entry for entry in data["lesson"] if entry["number"] == number)
+
+
+def _edit_unknown_lesson_key(data):
+    _lesson(data, 2)["contender"] = ["string_doubles:count_doubles"]
+
+
+def _edit_missing_key(data):
+    del _lesson(data, 3)["title"]
+
+
+def _edit_wrong_type(data):
+    _lesson(data, 4)["number"] = "4"
+
+
+def _edit_bad_contender(data):
+    _lesson(data, 5)["contenders"] = ["count_doubles_bytes"]
+
+
+def _edit_bad_verify(data):
+    _lesson(data, 1)["verify"] = ["doubles.count_doubles"]
+
+
+def _edit_unknown_top_key(data):
+    data["comapre"] = {"lesson": 3}
+
+
+def _edit_compare_lesson(data):
+    data["compare"]["lesson"] = 42
+
+
+BAD_EDITS = {
+    "unknown lesson key": (_edit_unknown_lesson_key, "lesson 2 has an unknown key 'contender'"),
+    "missing key": (_edit_missing_key, "lesson 3 is missing the key 'title'"),
+    "wrong type": (_edit_wrong_type, "lesson 4: 'number' must be a whole number, not '4'"),
+    "bad contender": (_edit_bad_contender, "lesson 5: 'contenders' must list strings like"),
+    "bad verify item": (_edit_bad_verify, "lesson 1: 'verify' must list strings like"),
+    "unknown top-level key": (_edit_unknown_top_key, "has an unknown key 'comapre'"),
+    "compare names no lesson": (_edit_compare_lesson, "[compare]: 'lesson' is 42, and there is no such lesson"),
+}
+
+
+@pytest.mark.parametrize("edit", BAD_EDITS)
+def test_a_bad_manifest_is_refused_naming_the_key(edit):
+    change, message = BAD_EDITS[edit]
+    data = _raw()
+    change(data)
+    with pytest.raises(manifest.CourseError) as err:
+        manifest.parse(data)
+    assert message in str(err.value)
+    assert "lessons/lessons.toml" in str(err.value)
+
+
+def test_the_manifest_as_shipped_parses_and_every_key_is_known():
+    parsed = manifest.parse(_raw())
+    assert manifest.manifest() is manifest.manifest()  # read once per process
+    assert [lesson.number for lesson in parsed.lessons] == [lesson.number for lesson in LESSONS]
+    for entry in _raw()["lesson"]:
+        assert set(entry) <= set(manifest.LESSON_KEYS)
+
+
+def test_every_rust_contender_is_a_pyfunction_of_its_lesson():
+    listed = manifest.rust_contenders()
+    assert listed, "lessons.toml lists the Rust functions the race builds (`contenders`)"
+    for lesson, function in listed:
+        assert f"string_doubles:{function}" in lesson.verify, (lesson, function)
+        source = (lesson.path / "src/lib.rs").read_text()
+        assert re.search(rf"#\[pyfunction\]\s*fn {function}\(", source), (lesson, function)

@@ -1,34 +1,47 @@
-"""`just compare` and `just race` on tiny inputs: every answer checked, reports written.
+"""`just compare` and `just race`: answers checked, reports written, verdicts honest.
 
-Nothing here asserts a timing. The runs with timing disabled check the answers; one
-run on a tiny input with the shortest timing proves the tables and charts get drawn.
+Nothing here asserts a timing. The runs with `--check-only` check every answer; one
+quick timed run on tiny inputs (conftest's measured_results) proves the tables and
+charts get drawn; the statistics and the verdicts are tested on made-up numbers.
 """
 
 import json
+import math
 
+import numpy as np
 import pytest
 
-from conftest import TINY_COMPARE, TINY_RACE, run_course
-from course import peers, report
+from conftest import CHECK_ONLY, TINY_COMPARE, TINY_RACE, run_course
+from course import bytes_loop, contenders, manifest, measure, peers, race, report, texts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 course = run_course  # reports go to a temporary folder, never the reader's
 
 
-def answers(results, name):
-    return json.loads((results / f"{name}-answers.json").read_text())
+def raw(results, name):
+    return json.loads((results / f"{name}.json").read_text())
 
 
-def test_compare_checks_every_answer_with_timing_disabled(tmp_path):
-    result = course(tmp_path, *TINY_COMPARE, "--benchmark-disable")
+def rust_ids(lessons_and_functions):
+    return {measure.rust_id(lesson, function, profile) for lesson, function in lessons_and_functions
+            for profile in measure.PROFILES}  # fmt: skip
+
+
+# --- real runs, timing off ------------------------------------------------------------
+
+
+def test_compare_checks_every_answer_and_times_nothing_with_check_only(tmp_path):
+    result = course(tmp_path, *TINY_COMPARE, CHECK_ONLY)
     assert result.returncode == 0, result.stdout + result.stderr
-    got = answers(tmp_path, "compare")
-    assert [a["peer"] for a in got] == [
-        "python zip loop",
-        "rust count_doubles (debug)",
-        "rust count_doubles (release)",
+    data = raw(tmp_path, "compare")
+    lesson = manifest.compare_lesson()
+    assert [c["id"] for c in data["contenders"]] == [
+        "python-zip",
+        f"rust-count_doubles-lesson{lesson.number}-debug",
+        f"rust-count_doubles-lesson{lesson.number}-release",
     ]
-    assert all(a["correct"] and a["got"] == a["expected"] for a in got)
+    assert all(a["correct"] and a["got"] == a["expected"] for a in data["answers"])
+    assert data["rounds"] == []
     text = (tmp_path / "compare.md").read_text()
     assert "Timing was disabled" in text and "Measured" in text
     assert not (tmp_path / "compare.png").exists()
@@ -37,48 +50,65 @@ def test_compare_checks_every_answer_with_timing_disabled(tmp_path):
 @pytest.fixture(scope="module")
 def untimed_race(tmp_path_factory):
     results = tmp_path_factory.mktemp("race")
-    result = course(results, *TINY_RACE, "--benchmark-disable")
+    result = course(results, *TINY_RACE, CHECK_ONLY)
     assert result.returncode == 0, result.stdout + result.stderr
     return results
 
 
-def test_race_runs_every_peer_on_every_workload(untimed_race):
-    got = answers(untimed_race, "race")
-    rust = {f"rust {function} ({build})" for _, function in peers.rust_functions() for build in ("debug", "release")}
-    names = {p.name for p in peers.python_peers() + peers.numpy_peers() + peers.numba_peers()} | rust
+def test_race_runs_every_contender_on_every_workload(untimed_race):
+    data = raw(untimed_race, "race")
+    ours = peers.python_contenders() + peers.numpy_contenders() + peers.numba_contenders()
+    expected = {c.id for c in ours} | rust_ids(manifest.rust_contenders())
     workloads = {"letters-10", "letters-100", "accented-60", "cjk-60", "emoji-60"}
-    assert {(a["peer"], a["workload"]) for a in got} == {(n, w) for n in names for w in workloads}
-    assert len(names) >= 13
+    assert {(a["contender"], a["workload"]) for a in data["answers"]} == {(c, w) for c in expected for w in workloads}
+    assert len(expected) >= 13
+    # the lessons' Rust functions come from the manifest, one per lesson that lists it
+    assert rust_ids(manifest.rust_contenders()) >= {
+        "rust-count_doubles-lesson2-release", "rust-count_doubles_bytes-lesson5-debug"}  # fmt: skip
 
 
 def test_race_checks_every_answer_against_the_python_loop(untimed_race):
-    oracle = peers.python_peers()[0].run
-    from course import texts
-
-    for a in answers(untimed_race, "race"):
-        assert a["expected"] == oracle(texts.make(a["kind"], a["size"]))
+    data = raw(untimed_race, "race")
+    oracle = peers.oracle().run
+    kinds = {w["id"]: w for w in data["workloads"]}
+    ascii_only = {c["id"] for c in data["contenders"] if c["ascii_only"]}
+    for a in data["answers"]:
+        workload = kinds[a["workload"]]
+        assert a["expected"] == oracle(texts.make(workload["kind"], workload["size"]))
         assert a["correct"] == (a["got"] == a["expected"])
-        if not a["ascii_only"] or a["kind"] == "letters":
+        if a["contender"] not in ascii_only or workload["kind"] == "letters":
             assert a["correct"], a
 
 
 def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(untimed_race):
-    got = answers(untimed_race, "race")
-    byte_based = {a["peer"] for a in got if a["ascii_only"]}
-    assert byte_based == {"numpy sum", "numpy count_nonzero", *{
-        f"rust count_doubles_bytes ({b})" for b in ("debug", "release")}}  # fmt: skip
+    data = raw(untimed_race, "race")
+    byte_based = {c["id"] for c in data["contenders"] if c["ascii_only"]}
+    assert byte_based == {"numpy-sum", "numpy-count_nonzero", *{
+        f"rust-count_doubles_bytes-lesson5-{b}" for b in ("debug", "release")}}  # fmt: skip
+    kinds = {w["id"]: w["kind"] for w in data["workloads"]}
     # every byte-based version, on every text beyond ASCII, and no other version
-    wrong = {(a["peer"], a["kind"]) for a in got if not a["correct"]}
-    assert wrong == {(peer, kind) for peer in byte_based for kind in ("accented", "cjk", "emoji")}
+    wrong = {(a["contender"], kinds[a["workload"]]) for a in data["answers"] if not a["correct"]}
+    assert wrong == {(c, kind) for c in byte_based for kind in ("accented", "cjk", "emoji")}
     text = (untimed_race / "race.md").read_text()
-    assert "✗ **wrong**" in text and "compares bytes, not characters" in text
+    assert "✗ 0, not" in text and "compare bytes are wrong here" in text
     assert "a bug" not in text
+
+
+def test_race_writes_the_byte_loops_machine_code(untimed_race):
+    text = (untimed_race / "bytes-loop.md").read_text()
+    assert "```text" in text and "instructions in one trip round the loop" in text
+    assert "Written by `just race` from lessons/05-bytes" in text
 
 
 def test_compare_and_race_draw_their_tables_and_charts(measured_results):
     text = (measured_results / "compare.md").read_text()
     assert "](results/compare.png)" in text and "The release build was" in text and "the debug build" in text
+    assert "paired rounds" in text and "95%" in text
     assert (measured_results / "compare.png").read_bytes().startswith(PNG)
+    data = raw(measured_results, "compare")
+    assert len(data["rounds"]) == len(data["orders"]) == 2  # the raw data: every round's times, and its order
+    assert sorted(map(tuple, data["orders"][0])) == sorted((w["id"], c["id"]) for w in data["workloads"]
+                                                           for c in data["contenders"])  # fmt: skip
     text = (measured_results / "race.md").read_text()
     for image in ["race-1m.png", "race-sweep.png"]:
         assert f"](results/{image})" in text
@@ -86,78 +116,239 @@ def test_compare_and_race_draw_their_tables_and_charts(measured_results):
     assert "How this machine compares with the original tutorial" in text
     assert "Measured " in text and "PyO3 0.30" in text
     assert "| python zip loop |" in text and "the baseline" in text
+    assert "faster than the Python loop from" in text
 
 
-def test_a_wrong_answer_from_a_peer_that_should_be_right_is_called_a_bug():
-    row = report.Row("python regex", "python", "", False, "letters-10", "letters", 10, 3, 2, False)
-    from course import race
-
-    assert report.unexpected_wrong([row]) == [row]
-    assert "a bug" in row.answer and "python regex on letters-10" in race.wrong_answer_warning([row])
-
-
-def test_a_bad_size_is_refused_with_a_message(tmp_path):
-    result = course(tmp_path, "race", "--sizes", "10,x")
-    assert result.returncode != 0
-    assert "'10,x' is not a comma-separated list of whole numbers" in result.stderr
-    assert "Traceback" not in result.stderr
-
-
-MS = 1e-3
+# --- the command lines ------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    "times, expected",
+    "command, options",
+    [("compare", ["--size", "--budget", "--rounds", "--check-only"]),
+     ("race", ["--sizes", "--race-size", "--beyond-ascii-size", "--budget", "--rounds", "--check-only"])],
+)  # fmt: skip
+def test_help_lists_every_option(tmp_path, command, options):
+    result = course(tmp_path, command, "--help")
+    assert result.returncode == 0, result.stderr
+    for option in options:
+        assert option in result.stdout
+    parser_options = {a.option_strings[-1] for a in measure.parser("x", "", 1)._actions}
+    assert parser_options <= set(options) | {"--help"}
+
+
+@pytest.mark.parametrize(
+    "args, message",
     [
-        ({"debug": 30 * MS, "release": 1 * MS}, ["agrees", "agrees"]),
-        ({"debug": 20.5 * MS, "release": 5 * MS}, ["about the same", "partly"]),
-        ({"debug": 10 * MS, "release": 25 * MS}, ["disagrees", "disagrees"]),
-        ({"release": 1 * MS, "numpy": 1.3 * MS, "bytes": 0.5 * MS}, ["agrees", "agrees", "agrees"]),
-        ({"release": 1 * MS, "numpy": 0.3 * MS, "bytes": 0.5 * MS}, ["agrees", "numpy beat", "numpy stayed ahead"]),
-        (
-            {"release": 1 * MS, "numpy": 4 * MS, "bytes": 3.8 * MS},
-            ["agrees", "Rust stayed far ahead", "about as fast as numpy"],
-        ),
-        (
-            {"release": 0.5 * MS, "numpy": 2 * MS, "bytes": 0.6 * MS},
-            ["agrees", "far ahead", "not clearly faster than the Rust"],
-        ),
-        (
-            {"release": 0.5 * MS, "numpy": 0.5 * MS, "bytes": 0.52 * MS},
-            ["agrees", "nearly as fast", "about as fast as numpy"],
-        ),
+        (["compare", "--size", "0"], "'0' is too small"),
+        (["compare", "--size", "-5"], "'-5' is too small"),
+        (["compare", "--size", "lots"], "'lots' is not a whole number"),
+        (["race", "--sizes", "10,x"], "in '10,x': 'x' is not a whole number"),
+        (["race", "--sizes", "10,0"], "'0' is too small"),
+        (["race", "--race-size", "-1"], "'-1' is too small"),
+        (["race", "--budget", "0"], "'0' must be more than 0"),
+        (["compare", "--rounds", "two"], "'two' is not a whole number"),
     ],
 )
-def test_the_tutorials_findings_are_judged_with_margins(times, expected):
-    names = {"debug": report.DEBUG, "release": report.RELEASE, "numpy": report.NUMPY, "bytes": report.RUST_BYTES}
-    verdicts = report.tutorial_verdicts({report.ORACLE: 20 * MS, **{names[k]: v for k, v in times.items()}})
-    assert len(verdicts) == len(expected)
-    for verdict, word in zip(verdicts, expected):
-        assert word in verdict, verdict
+def test_a_bad_option_is_refused_in_one_line(tmp_path, args, message):
+    result = course(tmp_path, *args)
+    assert result.returncode == 2
+    assert message in result.stderr and "--help` lists the options" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+
+
+# --- the statistics, on made-up numbers -----------------------------------------------
+
+
+def made_up(ratios_by_round: dict[str, list[float]], drift: list[float]) -> measure.Measurement:
+    """A measurement whose baseline takes 1 ms times the round's drift, and every other
+    contender its ratio times that."""
+    cs = [measure.Contender(cid, cid, "python", len) for cid in ["base", *ratios_by_round]]
+    workload = texts.workload("letters", 10)
+    rounds = [{workload["id"]: {"base": 1e-3 * d, **{cid: 1e-3 * d * r[i] for cid, r in ratios_by_round.items()}}}
+              for i, d in enumerate(drift)]  # fmt: skip
+    answers = [measure.Answer(c.id, workload["id"], 1, 1) for c in cs]
+    return measure.Measurement(cs, [workload], answers, rounds=rounds, load=None)
+
+
+def test_paired_ratios_cancel_drift_that_hits_every_contender_alike():
+    drift = [1, 3, 1.5, 0.8, 2.2, 1.1, 4, 1]  # the machine slows down and speeds up
+    m = made_up({"twice": [2.0] * 8}, drift)
+    est = measure.paired_ratio(m, "letters-10", "twice", "base")
+    assert math.isclose(est.median, 2.0) and math.isclose(est.low, 2.0) and math.isclose(est.high, 2.0)
+    own = measure.time_of(m, "letters-10", "twice")
+    assert own.high / own.low > 1.5  # each one's own time carries the drift, the ratio does not
+
+
+def test_the_bootstrap_is_repeatable_and_brackets_the_median():
+    values = np.random.default_rng(1).lognormal(0, 0.2, 40)
+    first, second = measure.bootstrap_median(values), measure.bootstrap_median(values)
+    assert first == second
+    assert first.low < first.median < first.high
+
+
+@pytest.mark.parametrize(
+    "ratio, expected",
+    [
+        (measure.Estimate(1.3, 1.2, 1.4), "1.30× slower (1.20–1.40×)"),
+        (measure.Estimate(1 / 19, 1 / 20, 1 / 18), "19.0× faster (18.0–20.0×)"),
+        (measure.Estimate(1.02, 1 / 1.05, 1.1), "1.02× slower (1.05× faster to 1.10× slower)"),
+        (measure.Estimate(1 / 150, 1 / 160, 1 / 140), "150× faster (140–160×)"),
+    ],
+)
+def test_every_ratio_reads_one_way_with_its_interval(ratio, expected):
+    assert report.relative(ratio) == expected
+
+
+CLAIM = {claim.id: claim for claim in report.CLAIMS}
+M = measure.RUN_TO_RUN  # the margin a verdict needs beyond its interval
+
+
+@pytest.mark.parametrize(
+    "claim, low, high, expected",
+    [
+        ("debug-slower", 1.05 * M, 1.3 * M, "agrees"),
+        ("debug-slower", 0.8 / M, 0.95 / M, "disagrees"),
+        ("debug-slower", 1.02, 1.05, report.TOO_CLOSE),  # clear of 1, but not by the run-to-run margin
+        ("debug-slower", 0.97, 1.04, report.TOO_CLOSE),
+        ("release-30x", 1 / (45 / M * 0.95), 1 / (20 * M * 1.05), "agrees"),
+        ("release-30x", 1 / (20 / M * 0.9), 1 / (20 / M * 0.7), "disagrees"),
+        ("release-30x", 1 / 22, 1 / 18, report.TOO_CLOSE),
+        ("numpy-only-just", 1.02 * M, 2 / M * 0.98, "agrees"),
+        ("numpy-only-just", 0.5 / M, 0.8 / M, "disagrees"),  # numpy beat release Rust
+        ("numpy-only-just", 2 * M * 1.2, 2 * M * 1.6, "disagrees"),  # Rust far ahead
+        ("numpy-only-just", 0.9, 1.2, report.TOO_CLOSE),
+        ("bytes-faster", 0.3 / M, 0.7 / M, "agrees"),
+        ("bytes-faster", 1.05 * M, 1.3 * M, "disagrees"),
+        ("bytes-faster", 0.9, 1.1, report.TOO_CLOSE),
+    ],
+)
+def test_a_verdict_waits_for_the_interval_to_clear_the_claim(claim, low, high, expected):
+    est = measure.Estimate(math.sqrt(low * high), low, high)
+    assert report.verdict(CLAIM[claim], est, rounds=50) == expected
+    assert report.verdict(CLAIM[claim], est, rounds=2).startswith("too few rounds")
+
+
+def test_runs_can_only_contradict_each_other_with_disjoint_intervals():
+    """ "agrees" and "disagrees" on one claim need intervals on opposite sides of its
+    boundary: two runs whose intervals overlap can never print both."""
+    for claim in report.CLAIMS:
+        boundaries = [b for b in (claim.low, claim.high) if 0 < b < math.inf]
+        for b in boundaries:
+            overlapping = [measure.Estimate(b, b * 0.9, b * 1.05), measure.Estimate(b * 1.02, b * 0.99, b * 1.2)]
+            words = {report.verdict(claim, est, 50) for est in overlapping}
+            assert not {"agrees", "disagrees"} <= words, (claim.id, words)
+
+
+def test_the_tutorials_claims_are_judged_from_paired_rounds():
+    m = made_up({"debug": [1.5, 1.55, 1.6, 1.5, 1.52, 1.54], "release": [1 / 30] * 6}, [1, 2, 1, 3, 1, 1])
+    judged = report.claims(m, "letters-10", {"python": "base", "debug": "debug", "release": "release"})
+    assert [(claim.id, word) for claim, _, word in judged] == [("debug-slower", "agrees"), ("release-30x", "agrees")]
+    section = "\n".join(report.claims_section(m, "letters-10", {"python": "base", "debug": "debug"}))
+    assert "“slower”" in section and "1.53× slower" in section and "**agrees**" in section
+
+
+def test_the_sweep_names_the_size_from_which_a_version_stays_faster():
+    faster, even = measure.Estimate(0.5, 0.4, 0.6), measure.Estimate(1, 0.9, 1.1)
+    sizes = [10, 100, 1000]
+    assert race.overtakes(sizes, dict(zip(sizes, [faster] * 3))) == "every size here"
+    assert race.overtakes(sizes, dict(zip(sizes, [faster, even, faster]))) == "1,000 characters on"
+    assert race.overtakes(sizes, dict(zip(sizes, [faster, faster, even]))).startswith("never")
+
+
+def test_a_busy_machine_is_warned_about_in_words():
+    quiet = {"cpus": 2, "loadavg_before": 0.1, "loadavg_after": 0.2, "busy_elsewhere_cpus": 0.02, "seconds": 9}
+    busy = {**quiet, "busy_elsewhere_cpus": 0.9}
+    assert "⚠" not in report.load_note(quiet) and "0.02 of the 2 CPUs" in report.load_note(quiet)
+    assert "⚠ Something else used the CPU" in report.load_note(busy)
+    with measure.LoadWatch() as watch:
+        sum(range(10_000))
+    assert set(watch.summary()) == set(quiet)
+
+
+def test_a_wrong_answer_from_a_contender_that_should_be_right_is_called_a_bug():
+    m = made_up({"regex": [1.0]}, [1])
+    m.answers[1] = measure.Answer("regex", "letters-10", 3, 2)
+    assert "regex on letters-10" in report.wrong_answer_warning(m)
+    assert measure.unexpected_wrong(m.answers, m.contenders, m.workloads) == [m.answers[1]]
+
+
+# --- the byte loop's machine code, read from made-up listings ---------------------------
+
+X86 = """\
+_ZN14string_doubles14string_doubles32__pyfunction_count_doubles_bytes17h0123456789abcdefE:
+\t.cfi_startproc
+\tpushq\t%rbx
+.LBB2_11:
+\tmovzwl\t(%rcx,%rsi), %edi
+\tmovd\t%edi, %xmm3
+\tpcmpeqb\t%xmm4, %xmm3
+\tpaddq\t%xmm3, %xmm0
+\taddq\t$4, %rsi
+\tcmpq\t%rsi, %rdx
+\tjne\t.LBB2_11
+.LBB2_13:
+\tmovzbl\t(%rcx,%rdx), %esi
+\tcmpb\t1(%rcx,%rdx), %sil
+\tleaq\t1(%rdx), %rdx
+\tjb\t.LBB2_13
+\tretq
+\t.cfi_endproc
+"""
+
+AARCH64 = """\
+__ZN14string_doubles14string_doubles19count_doubles_bytes17h0123456789abcdefE:
+\t.cfi_startproc
+LBB0_4:
+\tldr\tq0, [x8], #16
+\tcmeq.16b\tv0, v0, v1
+\tadd\tx9, x9, #1
+\tsubs\tx10, x10, #16
+\tb.ne\tLBB0_4
+\tret
+\t.cfi_endproc
+"""
+
+
+def test_the_byte_loop_is_read_from_x86_assembly():
+    hot, rest = bytes_loop.hot_loops(X86)
+    assert (hot.label, hot.instructions, hot.stride, hot.vector, hot.vector_bytes) == (".LBB2_11", 7, 4, 3, 16)
+    assert (rest.label, rest.stride, rest.vector) == (".LBB2_13", 1, 0)
+    text = bytes_loop.render([hot, rest], "a machine", "rustc 1.0")
+    assert "pcmpeqb" in text and "| bytes of text one trip advances | 4 |" in text and ".LBB2_13" in text
+
+
+def test_the_byte_loop_is_read_from_aarch64_assembly():
+    (hot,) = bytes_loop.hot_loops(AARCH64)
+    assert (hot.instructions, hot.stride, hot.vector, hot.vector_bytes) == (5, 16, 2, 16)
+
+
+# --- the contenders themselves ---------------------------------------------------------
 
 
 def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
-    from course import build
-
-    for lesson, function in peers.rust_functions():
-        module = peers.load_extension(build.checkpoint_site(lesson, "release"))
-        count = getattr(module, function)
+    for c in measure.rust_contenders(manifest.rust_contenders(), ["release"]):
         for bad in [123, None, b"aa", ["a", "a"]]:
             with pytest.raises(TypeError):
-                count(bad)
+                c.run(bad)
         with pytest.raises(UnicodeEncodeError):  # a lone surrogate is no valid UTF-8: no &str
-            count("a\ud800\ud800")
-        assert count("") == 0 and count("a") == 0
+            c.run("a\ud800\ud800")
+        assert c.run("") == 0 and c.run("a") == 0
+
+
+def test_every_contender_has_a_stable_unique_id():
+    everyone = peers.python_contenders() + peers.numpy_contenders() + peers.numba_contenders()
+    ids = [c.id for c in everyone] + sorted(rust_ids(manifest.rust_contenders()))
+    assert len(ids) == len(set(ids))
+    assert all(" " not in i and i == i.lower() for i in ids)
 
 
 @pytest.mark.parametrize("kind, width", [("accented", 2), ("cjk", 3), ("emoji", 4)])
 def test_texts_beyond_ascii_catch_every_byte_comparison(kind, width):
     """No character repeats a byte inside itself (人 is E4 BA BA): bytes see no double of
     their own, miss every real one, and so are wrong whenever the text has a double."""
-    from course import texts
-
     for char in texts.ALPHABETS[kind]:
         encoded = char.encode()
         assert len(encoded) == width, char
         assert all(a != b for a, b in zip(encoded, encoded[1:])), char
-    assert peers.count_doubles_count_nonzero(texts.make(kind, 60)) == 0 < peers.count_doubles_once(texts.make(kind, 60))
+    text = texts.make(kind, 60)
+    assert contenders.count_doubles_count_nonzero(text) == 0 < contenders.count_doubles_once(text)

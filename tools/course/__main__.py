@@ -24,8 +24,9 @@ def main(argv: list[str]) -> int:
     sub.add_parser("sync-lessons")
     sub.add_parser("book-build")
     sub.add_parser("book-serve").add_argument("--port", type=int, default=3000)
-    sub.add_parser("compare", help="extra arguments go to pytest")
-    sub.add_parser("race", help="extra arguments go to pytest")
+    # compare and race parse their own options (and --help): see compare.py, race.py
+    sub.add_parser("compare", add_help=False)
+    sub.add_parser("race", add_help=False)
     ns, extra = parser.parse_known_args(argv)
     if extra and ns.command not in ("bench", "compare", "race"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")

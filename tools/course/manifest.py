@@ -1,10 +1,19 @@
-"""The lesson manifest, lessons/lessons.toml: the one list of lessons."""
+"""The lesson manifest, lessons/lessons.toml: the one list of lessons.
+
+The file is read once per process and checked as a whole: an unknown key, a missing
+one or a value of the wrong type stops every command with a message that names the
+key and the lesson, never a KeyError from deep inside a tool. Which keys exist, and
+what each must hold, is said once, in LESSON_KEYS and TOP_KEYS below.
+"""
 
 from __future__ import annotations
 
+import functools
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from . import LESSONS_DIR, CourseError
 
@@ -12,6 +21,43 @@ MANIFEST = LESSONS_DIR / "lessons.toml"
 
 # Files that running a checkpoint leaves behind; never part of one.
 JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
+
+# "module:function": a function of doubles.py or of the Rust module string_doubles.
+FUNCTION = re.compile(r"(doubles|string_doubles):\w+")
+RUST_FUNCTION = re.compile(r"string_doubles:\w+")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the manifest: the type its value must have, and its default if optional."""
+
+    kind: str  # "int", "str", "text" (a str, stripped), "list of str"
+    required: bool = True
+    default: Any = None
+    pattern: re.Pattern | None = None  # what each string must look like (for "list of str")
+
+
+# Every key a [[lesson]] table may have. Add a key here (and to Lesson) to add one.
+LESSON_KEYS = {
+    "number": Key("int"),
+    "dir": Key("str"),
+    "title": Key("str"),
+    "verify": Key("list of str", pattern=re.compile(rf"{FUNCTION.pattern}|release-build")),
+    "hint": Key("text"),
+    # The Rust functions this lesson introduces or changes: `just race` builds each from
+    # this lesson's checkpoint, in debug and in release, and races both.
+    "contenders": Key("list of str", required=False, default=(), pattern=RUST_FUNCTION),
+    # where `just exercise-N` starts, a folder under lessons/ ("": the previous checkpoint)
+    "start": Key("str", required=False, default=""),
+}
+
+# Every key at the top of the file.
+TOP_KEYS = {
+    "ascii_only": Key("list of str", pattern=FUNCTION),
+    "lesson": Key("tables"),
+    "compare": Key("table"),
+}
+COMPARE_KEYS = {"lesson": Key("int")}
 
 
 @dataclass(frozen=True)
@@ -21,6 +67,7 @@ class Lesson:
     title: str
     verify: tuple[str, ...]
     hint: str
+    contenders: tuple[str, ...] = ()
     start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
 
     @property
@@ -45,6 +92,13 @@ class Lesson:
         return f"lesson {self.number} ({self.dir}): {self.title}"
 
 
+@dataclass(frozen=True)
+class Manifest:
+    lessons: tuple[Lesson, ...]
+    ascii_only: frozenset[str]
+    compare_lesson: int
+
+
 def read_tree(top: Path) -> dict[str, bytes]:
     out = {}
     for path in sorted(top.rglob("*")):
@@ -54,33 +108,107 @@ def read_tree(top: Path) -> dict[str, bytes]:
     return out
 
 
+# --- reading and checking the file ---------------------------------------------------
+
+_TYPES = {"int": int, "str": str, "text": str, "list of str": list, "table": dict, "tables": list}
+
+
+def _value(key: Key, value: Any, where: str) -> Any:
+    """The value, checked against its Key; `where` names it in an error."""
+    expected = _TYPES[key.kind]
+    if not isinstance(value, expected) or isinstance(value, bool):
+        raise CourseError(f"{where} must be {_described(key.kind)}, not {value!r}")
+    if key.kind == "list of str":
+        for item in value:
+            if not isinstance(item, str) or (key.pattern and not key.pattern.fullmatch(item)):
+                shape = f' like "{key.pattern.pattern}"' if key.pattern else ""
+                raise CourseError(f"{where} must list strings{shape}; {item!r} is not one")
+        return tuple(value)
+    if key.kind == "tables" and not all(isinstance(item, dict) for item in value):
+        raise CourseError(f"{where} must be a list of tables, one [[...]] each")
+    return value.strip() if key.kind == "text" else value
+
+
+def _described(kind: str) -> str:
+    return {
+        "int": "a whole number",
+        "str": "a string",
+        "text": "a string",
+        "list of str": "a list of strings",
+        "table": "a table",
+        "tables": "a list of tables",
+    }[kind]
+
+
+def _checked(table: dict, keys: dict[str, Key], where: str) -> dict[str, Any]:
+    unknown = sorted(set(table) - set(keys))
+    if unknown:
+        known = ", ".join(keys)
+        raise CourseError(f"{where} has an unknown key {unknown[0]!r} (the keys are: {known})")
+    out = {}
+    for name, key in keys.items():
+        if name in table:
+            out[name] = _value(key, table[name], f"{where}: {name!r}")
+        elif key.required:
+            raise CourseError(f"{where} is missing the key {name!r}")
+        else:
+            out[name] = key.default
+    return out
+
+
+def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
+    """Check the manifest's contents as a whole; raise CourseError naming the first bad key."""
+    top = _checked(data, TOP_KEYS, source)
+    lessons = []
+    for i, entry in enumerate(top["lesson"], start=1):
+        label = entry.get("number", f"#{i}") if isinstance(entry, dict) else f"#{i}"
+        lessons.append(Lesson(**_checked(entry, LESSON_KEYS, f"{source}, lesson {label}")))
+    numbers = [lesson.number for lesson in lessons]
+    if len(set(numbers)) != len(numbers):
+        raise CourseError(f"{source}: two lessons have the same number ({sorted(numbers)})")
+    compare = _checked(top["compare"], COMPARE_KEYS, f"{source}, [compare]")
+    if compare["lesson"] not in numbers:
+        raise CourseError(f"{source}, [compare]: 'lesson' is {compare['lesson']}, and there is no such lesson")
+    return Manifest(
+        lessons=tuple(sorted(lessons, key=lambda lesson: lesson.number)),
+        ascii_only=frozenset(top["ascii_only"]),
+        compare_lesson=compare["lesson"],
+    )
+
+
+@functools.cache
+def manifest() -> Manifest:
+    """lessons/lessons.toml, read and checked once per process."""
+    try:
+        with MANIFEST.open("rb") as f:
+            data = tomllib.load(f)
+    except FileNotFoundError:
+        raise CourseError(f"{MANIFEST} is missing: it lists the lessons.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        raise CourseError(f"lessons/lessons.toml can't be read: {err}") from None
+    return parse(data)
+
+
+# --- what the tools ask of it ------------------------------------------------------
+
+
 def load() -> list[Lesson]:
-    with MANIFEST.open("rb") as f:
-        data = tomllib.load(f)
-    lessons = [
-        Lesson(
-            number=entry["number"],
-            dir=entry["dir"],
-            title=entry["title"],
-            verify=tuple(entry["verify"]),
-            hint=entry["hint"].strip(),
-            start=entry.get("start", ""),
-        )
-        for entry in data["lesson"]
-    ]
-    return sorted(lessons, key=lambda lesson: lesson.number)
+    return list(manifest().lessons)
 
 
 def ascii_only() -> set[str]:
     """The functions ("module:function") that compare bytes: right for ASCII text only."""
-    with MANIFEST.open("rb") as f:
-        return set(tomllib.load(f)["ascii_only"])
+    return set(manifest().ascii_only)
 
 
 def compare_lesson() -> Lesson:
     """The lesson whose Rust `just compare` builds in debug and in release."""
-    with MANIFEST.open("rb") as f:
-        return find(tomllib.load(f)["compare"]["lesson"])
+    return find(manifest().compare_lesson)
+
+
+def rust_contenders() -> list[tuple[Lesson, str]]:
+    """(lesson, function) for every Rust function a lesson introduces or changes, in order."""
+    return [(lesson, item.split(":")[1]) for lesson in load() for item in lesson.contenders]
 
 
 def listing(lessons: list[Lesson]) -> str:

@@ -1,38 +1,24 @@
-"""Every version of count_doubles that `just race` and `just compare` put side by side.
+"""Who races: every contender of `just race` and `just compare`, with its stable id.
 
-A peer is a function from str to int, with what it needs done before the clock starts
-(`prepare`) and whether it is only meant for ASCII text. The lessons' own functions are
-taken from the checkpoints themselves, never copied here.
+The lessons' own functions are taken from the checkpoints themselves (the Python ones
+out of their doubles.py, the Rust ones from their compiled module, as the manifest
+lists them), never copied here; the race's extra versions are in contenders.py, where
+the book includes them from.
 """
 
 from __future__ import annotations
 
 import ast
-import glob
-import importlib.machinery
-import importlib.util
-import itertools
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from . import manifest
+from . import contenders, manifest
+from .measure import Contender, load_extension, rust_contenders  # noqa: F401  (tests use load_extension)
+
+ORACLE = "python-zip"
 
 
-@dataclass(frozen=True)
-class Peer:
-    name: str  # unique, short: the label in tables and charts
-    family: str  # python, numpy, numba, rust-debug, rust-release
-    run: Callable[[object], int]
-    ascii_only: bool = False  # compares bytes: documented as wrong outside ASCII
-    prepare: Callable[[str], object] = field(default=lambda text: text)
-    note: str = ""
-
-
-def checkpoint_function(lesson: manifest.Lesson, name: str, namespace: dict | None = None) -> Callable:
+def checkpoint_function(lesson: manifest.Lesson, name: str, namespace: dict | None = None):
     """Compile one function out of a checkpoint's doubles.py, without running the rest."""
     path = lesson.path / "doubles.py"
     tree = ast.parse(path.read_text(), filename=str(path))
@@ -42,130 +28,45 @@ def checkpoint_function(lesson: manifest.Lesson, name: str, namespace: dict | No
     return scope[name]
 
 
-def load_extension(site: Path):
-    """Import the string_doubles extension built into `site`, whatever else is imported.
-
-    Two builds of the same module (debug and release) can live in one process: each is
-    loaded from its own file and neither is registered in sys.modules.
-    """
-    (path,) = glob.glob(str(site / "string_doubles" / "string_doubles.*.so"))
-    loader = importlib.machinery.ExtensionFileLoader("string_doubles", path)
-    spec = importlib.util.spec_from_file_location("string_doubles", path, loader=loader)
-    module = importlib.util.module_from_spec(spec)
-    loader.exec_module(module)
-    return module
+def oracle() -> Contender:
+    """Lesson 1's zip loop: the answer every other is checked against, and the baseline."""
+    run = checkpoint_function(manifest.find(1), "count_doubles")
+    return Contender(ORACLE, "python zip loop", "python", run, note="lesson 1, the oracle")
 
 
-# --- pure Python -------------------------------------------------------------------
+def python_contenders() -> list[Contender]:
+    return [
+        oracle(),
+        Contender("python-single-pass", "python single pass", "python", contenders.count_doubles_once),
+        Contender("python-generator", "python generator", "python", contenders.count_doubles_genexpr),
+        Contender("python-tee", "python itertools.tee", "python", contenders.count_doubles_tee),
+        Contender("python-regex", "python regex", "python", contenders.count_doubles_regex),
+    ]
 
 
-def count_doubles_once(val: str) -> int:
-    """One pass, remembering the previous character: no second string."""
-    total = 0
-    chars = iter(val)
-    previous = next(chars, None)
-    for c in chars:
-        if c == previous:
-            total += 1
-        previous = c
-    return total
+def numpy_contenders() -> list[Contender]:
+    lesson = next(lesson for lesson in manifest.load() if "doubles:count_doubles_numpy" in lesson.verify)
+    tutorial = checkpoint_function(lesson, "count_doubles_numpy", {"np": np})
+    ascii_only = "doubles:count_doubles_numpy" in manifest.ascii_only()
+    return [
+        Contender("numpy-sum", "numpy sum", "numpy", tutorial, ascii_only=ascii_only, note=f"lesson {lesson.number}"),
+        Contender("numpy-count_nonzero", "numpy count_nonzero", "numpy", contenders.count_doubles_count_nonzero,
+                  ascii_only=True),
+    ]  # fmt: skip
 
 
-def count_doubles_genexpr(val: str) -> int:
-    return sum(c1 == c2 for c1, c2 in zip(val, val[1:]))
-
-
-def count_doubles_tee(val: str) -> int:
-    first, second = itertools.tee(val)
-    next(second, None)
-    return sum(c1 == c2 for c1, c2 in zip(first, second))
-
-
-DOUBLE = re.compile(r"(?=(.)\1)", re.DOTALL)  # DOTALL: "\n\n" is a double too
-
-
-def count_doubles_regex(val: str) -> int:
-    return len(DOUBLE.findall(val))
-
-
-# --- numpy and numba -----------------------------------------------------------------
-
-
-def count_doubles_count_nonzero(val: str) -> int:
-    ng = np.frombuffer(val.encode("utf-8"), dtype=np.uint8)
-    return int(np.count_nonzero(ng[:-1] == ng[1:]))
-
-
-def code_points(val: str) -> np.ndarray:
-    """One array element per character (UTF-32), so numba compares characters, not bytes."""
-    return np.frombuffer(val.encode("utf-32-le"), dtype=np.uint32)
-
-
-def numba_peers() -> list[Peer]:
+def numba_contenders() -> list[Contender]:
     from numba import njit
 
-    @njit(cache=False)
-    def count_equal_neighbours(codes):
-        total = 0
-        for i in range(1, codes.shape[0]):
-            if codes[i] == codes[i - 1]:
-                total += 1
-        return total
-
+    compiled = njit(cache=False)(contenders.count_equal_neighbours)
     return [
-        Peer("numba", "numba", lambda val: count_equal_neighbours(code_points(val)), note="str to array in the timing"),
-        Peer("numba (array ready)", "numba", count_equal_neighbours, prepare=code_points, note="array made before"),
-    ]
+        Contender("numba", "numba", "numba", lambda val: compiled(contenders.code_points(val)),
+                  note="str to array in the timing"),
+        Contender("numba-array-ready", "numba (array ready)", "numba", compiled, prepare=contenders.code_points,
+                  note="array made before"),
+    ]  # fmt: skip
 
 
-def python_peers() -> list[Peer]:
-    lesson1 = manifest.find(1)
-    return [
-        Peer("python zip loop", "python", checkpoint_function(lesson1, "count_doubles"), note="lesson 1, the oracle"),
-        Peer("python single pass", "python", count_doubles_once),
-        Peer("python generator", "python", count_doubles_genexpr),
-        Peer("python itertools.tee", "python", count_doubles_tee),
-        Peer("python regex", "python", count_doubles_regex),
-    ]
-
-
-def numpy_peers() -> list[Peer]:
-    numpy_lesson = next(lesson for lesson in manifest.load() if "doubles:count_doubles_numpy" in lesson.verify)
-    tutorial = checkpoint_function(numpy_lesson, "count_doubles_numpy", {"np": np})
-    return [
-        Peer(
-            "numpy sum",
-            "numpy",
-            tutorial,
-            ascii_only="doubles:count_doubles_numpy" in manifest.ascii_only(),
-            note=f"lesson {numpy_lesson.number}",
-        ),
-        Peer("numpy count_nonzero", "numpy", count_doubles_count_nonzero, ascii_only=True),
-    ]
-
-
-RUST_FUNCTION = re.compile(r"// ANCHOR: (\w+)\n(.*?)// ANCHOR_END: \1", re.S)
-
-
-def rust_functions() -> list[tuple[manifest.Lesson, str]]:
-    """Each distinct #[pyfunction] of the Rust checkpoints, with the first lesson that has it."""
-    seen, out = set(), []
-    for lesson in manifest.load():
-        if not lesson.has_rust:
-            continue
-        for name, body in RUST_FUNCTION.findall((lesson.path / "src/lib.rs").read_text()):
-            if "#[pyfunction]" in body and (name, body) not in seen:
-                seen.add((name, body))
-                out.append((lesson, name))
-    return out
-
-
-def rust_peer(lesson: manifest.Lesson, function: str, profile: str, site: Path) -> Peer:
-    build = "debug" if profile == "dev" else profile
-    return Peer(
-        f"rust {function} ({build})",
-        f"rust-{build}",
-        getattr(load_extension(site), function),
-        ascii_only=f"string_doubles:{function}" in manifest.ascii_only(),
-        note=f"lesson {lesson.number}, {build} build",
-    )
+def rust_from_lessons() -> list[Contender]:
+    """Every Rust function the manifest lists (its `contenders`), in debug and in release."""
+    return rust_contenders(manifest.rust_contenders(), ["dev", "release"])

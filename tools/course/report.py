@@ -1,15 +1,21 @@
-"""Turning a race's measurements into what a person reads: markdown tables with ratios,
-PNG charts, and the stamp that says where and when it was measured.
+"""Turning a measurement (measure.Measurement) into what a person reads: markdown
+tables, PNG charts, the tutorial's claims judged, and the stamp that says where and
+when it was measured.
 
-Input: pytest-benchmark's JSON (timings) and the race's answers JSON (what each peer
-returned, and whether the Python loop agrees). Without timings (benchmarks disabled)
-the report still lists every answer.
+House rules for every report:
+
+* every ratio is written one way, "N× faster" or "N× slower" than what it is
+  compared with, and its 95% interval beside it;
+* a verdict is given only when the interval is clear of the claim's boundary;
+  otherwise it is "too close to call on this machine", with the measured range;
+* within a table, one unit, named in the header; rows sorted by what the table shows;
+* bold only for verdicts and for wrong answers that are bugs.
 """
 
 from __future__ import annotations
 
 import datetime
-import json
+import math
 import os
 import platform
 import re
@@ -18,58 +24,236 @@ from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 
-from . import manifest
+from . import manifest, measure
+from .measure import Answer, Contender, Estimate, Measurement
 
-ORACLE = "python zip loop"
-DEBUG = "rust count_doubles (debug)"
-RELEASE = "rust count_doubles (release)"
-NUMPY = "numpy sum"
-RUST_BYTES = "rust count_doubles_bytes (release)"
+# --- one row per (input, contender) ----------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Row:
-    peer: str
-    family: str
-    note: str
-    ascii_only: bool
-    workload: str
-    kind: str
-    size: int
-    expected: int
-    got: int
-    correct: bool
-    median: float | None = None  # seconds per call
-    rounds: int | None = None
+    contender: Contender
+    workload: dict
+    answer: Answer
+    time: Estimate | None  # seconds per call
+    ratio: Estimate | None  # time / the baseline's time, paired by round
 
     @property
-    def answer(self) -> str:
-        if self.correct:
+    def id(self) -> str:
+        return self.contender.id
+
+    @property
+    def name(self) -> str:
+        return self.contender.name
+
+    @property
+    def wrong_as_documented(self) -> bool:
+        return not self.answer.correct and self.contender.ascii_only and self.workload["kind"] != "letters"
+
+    @property
+    def answer_text(self) -> str:
+        if self.answer.correct:
             return "✓ right"
-        why = " (compares bytes, not characters)" if self.ascii_only else " ⚠ a bug"
-        return f"✗ **wrong**: {self.got:,}, not {self.expected:,}{why}"
+        why = " (compares bytes, not characters)" if self.wrong_as_documented else " ⚠ **a bug**"
+        return f"✗ **wrong**: {self.answer.got:,}, not {self.answer.expected:,}{why}"
 
 
-def load(answers: Path, timings: Path | None) -> list[Row]:
-    rows = {(a["peer"], a["workload"]): Row(**a) for a in json.loads(answers.read_text())}
-    if timings is not None and timings.is_file():
-        for bench in json.loads(timings.read_text())["benchmarks"]:
-            info = bench["extra_info"]
-            row = rows[(info["peer"], info["workload"])]
-            row.median, row.rounds = bench["stats"]["median"], bench["stats"]["rounds"]
-    return list(rows.values())
+def rows(m: Measurement) -> dict[tuple[str, str], Row]:
+    """Every (workload id, contender id), with its answer and, if timed, its estimates."""
+    answers = {(a.workload, a.contender): a for a in m.answers}
+    out = {}
+    for w in m.workloads:
+        for c in m.contenders:
+            key = (w["id"], c.id)
+            ratio = None if c.id == m.baseline else measure.paired_ratio(m, w["id"], c.id, m.baseline)
+            out[key] = Row(c, w, answers[key], measure.time_of(m, w["id"], c.id), ratio)
+    return out
 
 
-def timed(rows: list[Row]) -> bool:
-    return all(row.median is not None for row in rows)
+def wrong_answer_warning(m: Measurement) -> str:
+    bugs = measure.unexpected_wrong(m.answers, m.contenders, m.workloads)
+    if not bugs:
+        return ""  # the caller leaves it out
+    names = {c.id: c.name for c in m.contenders}
+    which = ", ".join(sorted({f"{names[a.contender]} on {a.workload}" for a in bugs}))
+    return f"> ⚠ **Wrong answers where the answer should be right: {which}.** That is a bug, not a lesson.\n"
 
 
-def unexpected_wrong(rows: list[Row]) -> list[Row]:
-    """Wrong answers from peers that claim to be right on that text: bugs, not lessons."""
-    return [row for row in rows if not row.correct and not (row.ascii_only and row.kind != "letters")]
+# --- numbers for people ----------------------------------------------------------------
 
 
-# --- the stamp ---------------------------------------------------------------------
+def factor(x: float) -> str:
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:,.0f}"
+
+
+def relative(est: Estimate) -> str:
+    """A ratio of times (below 1: faster) in one direction, with its interval:
+    "19× faster (18–20×)", "1.3× slower (1.2–1.4×)", "1.02× slower (1.05× faster to 1.10× slower)"."""
+    median = f"{factor(1 / est.median)}× faster" if est.median < 1 else f"{factor(est.median)}× slower"
+    if est.high < 1:
+        spread = f"{factor(1 / est.high)}–{factor(1 / est.low)}×"
+    elif est.low > 1:
+        spread = f"{factor(est.low)}–{factor(est.high)}×"
+    else:
+        spread = f"{factor(1 / est.low)}× faster to {factor(est.high)}× slower"
+    return f"{median} ({spread})"
+
+
+def short_relative(est: Estimate) -> str:
+    """For a crowded table cell: the median's direction, or "too close" when the interval
+    straddles 1 (a measurement, not a verdict: no margin for other runs)."""
+    if est.side_of(1, margin=1.0) == 0:
+        return "too close"
+    return f"{factor(1 / est.median)}× faster" if est.median < 1 else f"{factor(est.median)}× slower"
+
+
+UNITS = [("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)]
+
+
+def unit_for(seconds: list[float]) -> tuple[str, float]:
+    """One unit for a whole table: the one in which its median value reads 1 or more."""
+    typical = sorted(seconds)[len(seconds) // 2]
+    return next(((unit, scale) for unit, scale in UNITS if typical >= scale), UNITS[-1])
+
+
+def number(x: float) -> str:
+    return f"{x:,.0f}" if x >= 100 else f"{x:.3g}"
+
+
+def time_cell(est: Estimate | None, scale: float) -> str:
+    if est is None:
+        return "not timed"
+    return f"{number(est.median / scale)} ({number(est.low / scale)}–{number(est.high / scale)})"
+
+
+def table(header: list[str], body: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in body]
+    return "\n".join(lines)
+
+
+def time_table(race: list[Row]) -> str:
+    """version | median time | against the Python loop | answer; sorted by the paired ratio,
+    the figure to trust (a median time on its own moves with whatever else the machine did)."""
+    timed = all(row.time for row in race)
+    ordered = sorted(race, key=lambda row: row.ratio.median if row.ratio else 1.0) if timed else race
+    unit, scale = unit_for([row.time.median for row in race]) if timed else ("", 1)
+    header = ["version", f"median time, {unit} (95% interval)", "against the Python loop (sorted)", "answer"]
+    body = [
+        [row.name, time_cell(row.time, scale), relative(row.ratio) if row.ratio else "the baseline",
+         row.answer_text]
+        for row in ordered
+    ]  # fmt: skip
+    if not timed:
+        header, body = [header[0], header[3]], [[line[0], line[3]] for line in body]
+    return table(header, body)
+
+
+def rounds_line(m: Measurement) -> str:
+    load = m.load or {}
+    budget = f" (a budget of {m.budget:g} s)" if m.budget else ""
+    return (
+        f"{len(m.rounds)} paired rounds in {load.get('seconds', 0):.0f} s of timing{budget}: each round timed every "
+        "version once on every input, in a shuffled order. Intervals are 95% bootstrap intervals over the rounds."
+    )
+
+
+def load_note(load: dict | None) -> str:
+    """The machine's load around the timing, in words; a warning when others used the CPU."""
+    if not load:
+        return ""
+    parts = []
+    if load["loadavg_before"] is not None:
+        parts.append(
+            f"Load average over the last minute: {load['loadavg_before']:.2f} before the timing, "
+            f"{load['loadavg_after']:.2f} after"
+        )
+    busy = load["busy_elsewhere_cpus"]
+    if busy is not None:
+        parts.append(f"other programs kept {busy:.2f} of the {load['cpus']} CPUs busy on average meanwhile")
+    text = "; ".join(parts) + "." if parts else ""
+    if busy is not None and busy >= measure.BUSY_ELSEWHERE:
+        text += (
+            "\n\n> ⚠ Something else used the CPU during this run. The paired rounds spread its effect over "
+            "every version alike, so the ratios suffer less than the times, but the intervals are wider than "
+            "on a quiet machine. For the steadiest numbers, close other programs and run again."
+        )
+    return text
+
+
+# --- the tutorial's claims -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A finding of the original tutorial: it holds where time(subject) / time(versus)
+    lies between `low` and `high`."""
+
+    id: str
+    said: str  # the tutorial's words, quoted
+    subject: str  # a role: "debug", "release", "numpy", "bytes", "python"
+    versus: str
+    low: float
+    high: float
+    reading: str = ""  # how we read a claim that is not a plain "faster" or "slower"
+
+
+CLAIMS = [
+    Claim("debug-slower", "the debug build: “slower” than the Python loop", "debug", "python", 1, math.inf),
+    Claim("release-30x", "the release build: “~30x faster” than the Python loop", "release", "python", 1 / 45, 1 / 20,
+          "read as 20× to 45× faster"),
+    Claim("numpy-only-just", "numpy against the release build: “faster? No, but only just”", "numpy", "release", 1, 2,
+          "read as slower, by less than 2×"),
+    Claim("bytes-faster", "Rust over bytes: faster than over characters (in our words)", "bytes", "release", 0, 1),
+]  # fmt: skip
+
+ROLE_NAMES = {"python": "the Python loop", "release": "the release build", "debug": "the debug build"}
+TOO_CLOSE = "too close to call on this machine"
+
+
+def verdict(claim: Claim, est: Estimate, rounds: int) -> str:
+    """ "agrees" when the whole interval is inside the claim's range, "disagrees" when it is
+    outside; either with room to spare (measure.RUN_TO_RUN). Otherwise too close to call."""
+    if rounds < measure.MIN_ROUNDS:
+        return f"too few rounds to call ({rounds})"
+    if est.side_of(claim.low) > 0 and est.side_of(claim.high) < 0:
+        return "agrees"
+    if est.side_of(claim.low) < 0 or est.side_of(claim.high) > 0:
+        return "disagrees"
+    return TOO_CLOSE
+
+
+def claims(m: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[Claim, Estimate, str]]:
+    """(claim, measured ratio, verdict) for every claim whose contenders ran."""
+    out = []
+    for claim in CLAIMS:
+        if claim.subject in roles and claim.versus in roles and m.timed:
+            est = measure.paired_ratio(m, workload, roles[claim.subject], roles[claim.versus])
+            out.append((claim, est, verdict(claim, est, len(m.rounds))))
+    return out
+
+
+def claims_section(m: Measurement, workload: str, roles: dict[str, str]) -> list[str]:
+    judged = claims(m, workload, roles)
+    if not judged:
+        return []
+    body = []
+    for claim, est, word in judged:
+        said = claim.said + (f" ({claim.reading})" if claim.reading else "")
+        shown = f"**{word}**" if word in ("agrees", "disagrees") else word
+        body.append([said, f"{relative(est)} than {ROLE_NAMES.get(claim.versus, claim.versus)}", shown])
+    return [
+        "#### How this machine compares with the original tutorial",
+        "",
+        "A verdict only where the whole 95% interval is on one side of what the tutorial said, with a "
+        f"{(measure.RUN_TO_RUN - 1):.0%} margin for the way separate runs differ; otherwise *{TOO_CLOSE}*.",
+        "",
+        table(["the tutorial", "measured here (95% interval)", "verdict"], body),
+        "",
+    ]
+
+
+# --- the stamp -------------------------------------------------------------------------
 
 
 def _cpu() -> str:
@@ -105,15 +289,14 @@ def stamp() -> dict:
         "maturin": version("maturin"),
         "numpy": version("numpy"),
         "numba": version("numba"),
-        "pytest-benchmark": version("pytest-benchmark"),
     }
 
 
 def stamp_markdown(s: dict) -> str:
     return (
         f"<small>Measured {s['date']} on {s['machine']}; Python {s['python']}, {s['rust']}, "
-        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}, "
-        f"pytest-benchmark {s['pytest-benchmark']}. Times are medians of repeated calls.</small>"
+        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}. "
+        "Every round's time of every version is in the raw data beside this report.</small>"
     )
 
 
@@ -121,68 +304,22 @@ def stamp_line(s: dict) -> str:
     return f"{s['date']} · {s['machine']} · Python {s['python']} · {s['rust']} · PyO3 {s['pyo3']}"
 
 
-# --- numbers for people ------------------------------------------------------------
-
-
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "not timed"
-    for unit, scale in (("s", 1), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def ratio(time: float | None, baseline: float | None) -> str:
-    """How the time compares with the baseline's, for a table cell: "**3.0× faster**"."""
-    if time is None or baseline is None:
-        return "–"
-    if about_the_same(time, baseline):
-        return f"about as fast ({baseline / time:.2f}×)"
-    if time < baseline:
-        return f"**{baseline / time:.1f}× faster**"
-    return f"{time / baseline:.1f}× slower"
-
-
-def compared(time: float, baseline: float, what: str) -> str:
-    """The same in a sentence: "3.0× faster than WHAT", "about as fast as WHAT"."""
-    if about_the_same(time, baseline):
-        return f"about as fast as {what} ({baseline / time:.2f}×)"
-    return f"{ratio(time, baseline)} than {what}"
-
-
-def about_the_same(time: float, baseline: float) -> bool:
-    return baseline / SAME <= time <= baseline * SAME
-
-
-def clearly_faster(time: float, baseline: float) -> bool:
-    return time * SAME < baseline
-
-
-def versus(row: Row, baseline: Row) -> str:
-    return "the baseline" if row.peer == baseline.peer else ratio(row.median, baseline.median)
-
-
-def against(row: Row, baseline: Row) -> str:
-    """A table cell: the baseline's own time, or how another row compares with it."""
-    return duration(row.median) if row.peer == baseline.peer else ratio(row.median, baseline.median)
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(" --- " for _ in header) + "|"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-# --- charts ------------------------------------------------------------------------
+# --- charts ----------------------------------------------------------------------------
 
 COLORS = {
     "python": "#3572A5",
     "numpy": "#4dabcf",
-    "numba": "#00a3e0",
+    "numba": "#7b4fb3",
     "rust-debug": "#e3a587",
     "rust-release": "#b7410e",
 }
+# One colour and one marker per line: twelve colours that differ in hue and lightness.
+LINE_COLORS = ["#000000", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
+               "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94"]  # fmt: skip
+MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "h", "p", "d", "H", "8", "1"]
+# The book's text column is about 750 px wide: charts are drawn that wide, at twice the
+# pixels for sharpness, so 11-point labels read as the page's own small print.
+WIDTH_IN, DPI = 7.5, 200
 
 
 def _pyplot():
@@ -191,135 +328,67 @@ def _pyplot():
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    plt.rcParams.update({"font.size": 11, "axes.titlesize": 12, "legend.fontsize": 10})
     return plt
 
 
-def bar_chart(rows: list[Row], path: Path, title: str, s: dict, log: bool = False) -> None:
-    """Horizontal bars of time per call, fastest at the top; wrong answers hatched and labelled."""
+def _finish(fig, path: Path, s: dict) -> None:
+    fig.text(0.01, 0.005, stamp_line(s), fontsize=7.5, color="#555")
+    fig.tight_layout(rect=(0, 0.025, 1, 1))
+    fig.savefig(path, dpi=DPI)
+    _pyplot().close(fig)
+
+
+def bar_chart(race: list[Row], path: Path, title: str, s: dict, log: bool = False) -> None:
+    """Horizontal bars of median time per call with their intervals, fastest at the top."""
     plt = _pyplot()
-    rows = sorted(rows, key=lambda row: row.median, reverse=True)
-    baseline = next(row.median for row in rows if row.peer == ORACLE)
-    fig, ax = plt.subplots(figsize=(9, 0.5 * len(rows) + 1.8), dpi=110)
-    ms = [row.median * 1e3 for row in rows]
+    ordered = sorted(race, key=lambda row: row.ratio.median if row.ratio else 1.0, reverse=True)
+    unit, scale = unit_for([row.time.median for row in race])
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(race) + 1.5))
+    medians = [row.time.median / scale for row in ordered]
+    errors = [
+        [m - row.time.low / scale for m, row in zip(medians, ordered)],
+        [row.time.high / scale - m for m, row in zip(medians, ordered)],
+    ]
     bars = ax.barh(
-        [row.peer for row in rows],
-        ms,
-        color=[COLORS.get(row.family, "#888") for row in rows],
-        hatch=["//" if not row.correct else "" for row in rows],
+        [row.name for row in ordered],
+        medians,
+        xerr=errors,
+        color=[COLORS.get(row.contender.family, "#888") for row in ordered],
+        hatch=["//" if not row.answer.correct else "" for row in ordered],
         edgecolor="white",
+        error_kw={"ecolor": "#333", "capsize": 2, "linewidth": 1},
     )
-    for bar, row in zip(bars, rows):
-        label = compared(row.median, baseline, "the Python loop").replace("*", "")
-        if row.peer == ORACLE:
-            label = "the Python loop (baseline)"
-        if not row.correct:
-            label += "  ✗ WRONG ANSWER"
-        ax.annotate(
-            f" {duration(row.median)} · {label}",
-            (bar.get_width(), bar.get_y() + bar.get_height() / 2),
-            va="center",
-            fontsize=8,
-        )
+    for bar, row in zip(bars, ordered):
+        label = "the baseline" if row.ratio is None else short_relative(row.ratio)
+        if not row.answer.correct:
+            label += "  ✗ WRONG"
+        ax.annotate(f"  {number(row.time.median / scale)} {unit} · {label}",
+                    (row.time.high / scale, bar.get_y() + bar.get_height() / 2), va="center", fontsize=9.5)  # fmt: skip
     if log:
         ax.set_xscale("log")
-    ax.set_xlim(right=max(ms) * (300 if log else 1.9))
-    ax.set_xlabel("median time per call, milliseconds" + (" (log scale)" if log else "") + ": shorter is faster")
+    ax.set_xlim(right=max(row.time.high / scale for row in race) * (40 if log else 1.9))
+    scale_words = " (log scale)" if log else ""
+    ax.set_xlabel(f"median time per call, {unit}, and its 95% interval{scale_words}: shorter is faster")
     ax.set_title(title)
-    fig.text(0.01, 0.01, stamp_line(s), fontsize=7, color="#555")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path)
-    plt.close(fig)
+    _finish(fig, path, s)
 
 
-def throughput_chart(rows: list[Row], path: Path, title: str, s: dict) -> None:
-    """Characters per second against input size, one line per peer, log-log."""
+def sweep_chart(lines: dict[str, list[tuple[int, float]]], path: Path, title: str, s: dict) -> None:
+    """How many times faster than the Python loop, against input size: one colour and
+    one marker per version (log-log)."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(9, 6), dpi=110)
-    styles = ["-", "--", "-.", ":"]
-    by_peer: dict[str, list[Row]] = {}
-    for row in rows:
-        by_peer.setdefault(row.peer, []).append(row)
-    for i, (peer, points) in enumerate(by_peer.items()):
-        points.sort(key=lambda row: row.size)
-        ax.plot(
-            [row.size for row in points],
-            [row.size / row.median / 1e6 for row in points],
-            styles[i % len(styles)],
-            marker="o",
-            markersize=3,
-            color=COLORS.get(points[0].family, "#888"),
-            linewidth=2.5 if peer == ORACLE else 1.4,
-            label=peer,
-        )
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 8))
+    for i, (name, points) in enumerate(lines.items()):
+        ax.plot([size for size, _ in points], [speedup for _, speedup in points], marker=MARKERS[i % len(MARKERS)],
+                color=LINE_COLORS[i % len(LINE_COLORS)], linewidth=2.2 if i == 0 else 1.3, markersize=6,
+                label=name)  # fmt: skip
+    ax.axhline(1, color="#000", linewidth=0.8, linestyle=":")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel("input size, characters (log scale)")
-    ax.set_ylabel("throughput, million characters per second (log scale)")
+    ax.set_ylabel("times as fast as the Python loop (log scale)")
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
-    fig.text(0.01, 0.01, stamp_line(s), fontsize=7, color="#555")
-    fig.tight_layout(rect=(0, 0.03, 1, 1))
-    fig.savefig(path)
-    plt.close(fig)
-
-
-# --- the original tutorial's findings, checked ---------------------------------------
-
-SAME = 1.1  # within 10% either way, two times are "about the same"
-NEARLY = 1.5  # "nearly as fast": at most 1.5 times the time
-
-
-def tutorial_verdicts(times: dict[str, float | None]) -> list[str]:
-    """Each finding of the original tutorial that these times can check, as a sentence.
-
-    `times` maps peer names to median seconds; a finding is skipped when a time is missing.
-    """
-    python, debug, release = times.get(ORACLE), times.get(DEBUG), times.get(RELEASE)
-    numpy, rust_bytes = times.get(NUMPY), times.get(RUST_BYTES)
-    out = []
-    if python and debug:
-        verdict = (
-            "**agrees**." if clearly_faster(python, debug)
-            else "**about the same**: the tutorial's debug build was clearly slower." if about_the_same(debug, python)
-            else "**disagrees**: here even the debug build beat the Python loop."
-        )  # fmt: skip
-        out.append(
-            "- *Tutorial: the debug build is slower than Python.* "
-            f"Here it was {compared(debug, python, 'the Python loop')}. {verdict}"
-        )
-    if python and release:
-        verdict = (
-            "**agrees**." if release * 5 <= python
-            else "**partly**: faster, but not many times." if clearly_faster(release, python)
-            else "**disagrees**."
-        )  # fmt: skip
-        out.append(
-            "- *Tutorial: the release build is many times faster than Python.* "
-            f"Here it was {compared(release, python, 'the Python loop')}. {verdict}"
-        )
-    if numpy and release:
-        verdict = (
-            "**disagrees**: numpy beat the release Rust loop outright here." if clearly_faster(numpy, release)
-            else "**agrees**: nearly as fast." if numpy <= release * NEARLY
-            else f"**disagrees**: Rust stayed far ahead (numpy took {numpy / release:.1f}× its time)."
-        )  # fmt: skip
-        out.append(
-            "- *Tutorial: numpy is nearly as fast as the release Rust loop, with no Rust.* "
-            f"Here numpy was {compared(numpy, release, 'release Rust')}. {verdict}"
-        )
-    if numpy and rust_bytes and release:
-        problems = []
-        if not clearly_faster(rust_bytes, numpy):
-            problems.append(
-                "it was about as fast as numpy" if about_the_same(rust_bytes, numpy) else "numpy stayed ahead of it"
-            )
-        if not clearly_faster(rust_bytes, release):
-            problems.append("it was not clearly faster than the Rust loop over characters")
-        verdict = "**agrees**." if not problems else "**disagrees**: " + " and ".join(problems) + "."
-        out.append(
-            "- *Tutorial: the bytes version is faster still.* "
-            f"Here Rust on bytes was {compared(rust_bytes, numpy, 'numpy')} "
-            f"and {compared(rust_bytes, release, 'the Rust loop over characters')}. {verdict}"
-        )
-    return out
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
+    _finish(fig, path, s)

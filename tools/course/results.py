@@ -1,13 +1,15 @@
 """The measured results the book shows: book/src/results/, written by `just compare`
 and `just race` on the reader's own machine, never committed.
 
-Each report is a markdown file the book includes. Until a report has been measured,
-its file is a stub that says which recipe measures it, so the book always builds
-and never shows a number nobody measured.
+Each report is a markdown file the book includes, with its raw data (every round's
+time of every version, as JSON) beside it. Until a report has been made, its file is
+a stub that says which recipe makes it, so the book always builds and never shows a
+number nobody measured.
 """
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -16,17 +18,18 @@ from . import ROOT
 # COURSE_RESULTS points elsewhere in the course's own tests, to leave the reader's alone.
 RESULTS_DIR = Path(os.environ.get("COURSE_RESULTS", ROOT / "book" / "src" / "results"))
 
-# report file -> the recipe that measures it, and roughly how long that takes
+# report file -> the recipe that makes it
 REPORTS = {
-    "compare.md": ("just compare", "under a minute"),
-    "race.md": ("just race", "a minute or two"),
+    "compare.md": "just compare",
+    "race.md": "just race",
+    "bytes-loop.md": "just race --check-only",
 }
 
 
 def stub(name: str) -> str:
-    recipe, duration = REPORTS[name]
+    recipe = REPORTS[name]
     return (
-        "> **Not measured on this machine yet.** Run `" + recipe + "` (" + duration + "), then rebuild the\n"
+        "> **Not measured on this machine yet.** Run `" + recipe + "`, then rebuild the\n"
         "> book (`just book`): this space then shows what your computer measured, stamped with\n"
         "> its processor, versions and date.\n"
     )
@@ -39,3 +42,16 @@ def ensure_stubs() -> None:
         path = RESULTS_DIR / name
         if not path.is_file():
             path.write_text(stub(name))
+
+
+def publish(name: str, text: str, m, s: dict) -> int:
+    """Write NAME.md and its raw data NAME.json, print the report; 1 if an answer is a bug."""
+    from . import measure
+
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / f"{name}.md").write_text(text)
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps({"stamp": s, **m.to_json()}, indent=1))
+    shown = [line for line in text.splitlines() if not line.startswith(("![", "<small", "<!--"))]
+    print("\n" + "\n".join(shown).strip() + "\n")
+    print(f"Report, charts and raw data: {RESULTS_DIR}/{name}.*  (just book shows them)")
+    return 1 if measure.unexpected_wrong(m.answers, m.contenders, m.workloads) else 0
