@@ -21,7 +21,7 @@ from course import STATE_DIR, manifest, workcopy  # noqa: E402
 COURSE_FILES = ["justfile", "tools", "lessons", "book"]
 # The learner's working copy. A copy of the course gets a fresh clone's, never the
 # learner's own: the tests must pass whatever lesson or edits the learner is on.
-WORKING_COPY = ["doubles.py", "pyproject.toml", "Cargo.toml", "Cargo.lock", "src"]
+WORKING_COPY = ["doubles.py", "pyproject.toml", "Cargo.toml", "Cargo.lock", "src", "core"]
 
 
 def fresh_clone_working_copy() -> dict[str, bytes]:

@@ -161,6 +161,7 @@ def test_no_timing_is_typed_into_the_prose(chapter):
 def test_chapters_include_the_measured_reports():
     assert "{{#include results/compare.md}}" in chapter_text("03-release.md")
     assert "{{#include results/race.md}}" in chapter_text("the-whole-race.md")
+    assert "{{#include results/correct.md}}" in chapter_text("06-correct.md")
     for chapter in ("04-numpy.md", "05-bytes.md"):
         assert "(the-whole-race.md)" in chapter_text(chapter)
     # the reports link their images as results/NAME.png: chapters sit in book/src itself

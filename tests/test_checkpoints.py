@@ -65,3 +65,19 @@ def test_lesson_1_starts_from_a_doubles_py_to_fill_in():
     assert start.keys() == done.keys() and start["pyproject.toml"] == done["pyproject.toml"]
     assert b"raise NotImplementedError" in start["doubles.py"]
     assert "count_doubles" in check(lesson, LESSONS_DIR / lesson.start, None).stdout
+
+
+CORE_LESSONS = [lesson for lesson in LESSONS if (lesson.path / "core/Cargo.toml").is_file()]
+
+
+@pytest.mark.parametrize("lesson", CORE_LESSONS, ids=lambda lesson: lesson.dir)
+def test_the_core_crate_passes_its_own_tests(lesson):
+    """From lesson 6 on, the counting is a crate with no Python in it: `cargo test` alone
+    checks it (its property tests against the definition, and its doc examples)."""
+    for path in build.sources(lesson.path):
+        path.touch()  # the shared target folder: see build.py
+    cmd = ["cargo", "test", "--quiet", "--locked", "--manifest-path", str(lesson.path / "core/Cargo.toml")]
+    env = {**os.environ, "CARGO_TARGET_DIR": str(build.TARGET_DIR)}
+    result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "test result: ok" in result.stdout and "0 passed" not in result.stdout

@@ -27,13 +27,14 @@ def test_python_passes_ruff():
 @pytest.mark.parametrize("lesson", RUST_LESSONS, ids=lambda lesson: lesson.dir)
 def test_rust_is_formatted_and_clippy_clean(lesson):
     manifest_path = str(lesson.path / "Cargo.toml")
-    run(["cargo", "fmt", "--check", "--manifest-path", manifest_path])
+    run(["cargo", "fmt", "--all", "--check", "--manifest-path", manifest_path])
     # Same interpreter as every build, so PyO3 is not rebuilt; a touch so the shared
     # target folder cannot pass off another lesson's result as this one's.
     for path in build.sources(lesson.path):
         path.touch()
     run(
-        ["cargo", "clippy", "--quiet", "--locked", "--manifest-path", manifest_path, "--", "-D", "warnings"],
+        ["cargo", "clippy", "--quiet", "--locked", "--workspace", "--all-targets", "--manifest-path", manifest_path]
+        + ["--", "-D", "warnings"],
         PYO3_PYTHON=build.interpreter(),
         CARGO_TARGET_DIR=str(build.TARGET_DIR),
     )

@@ -322,3 +322,14 @@ def test_doctor_says_how_to_install_what_is_missing(course, tmp_path):
     result = course.just("doctor", check=False, env={"PATH": str(shims)})
     assert result.returncode == 1
     assert "✗ Rust" in result.stdout and "sh.rustup.rs" in result.stdout and "✗ C linker" in result.stdout
+
+
+def test_lesson_6s_core_crate_comes_and_goes_with_the_lesson(course):
+    course.just("lesson-6")
+    assert (course.root / "core/src/lib.rs").is_file()
+    course.write("core/src/notes.rs", "// my own notes\n")
+    out = course.just("lesson-5").stdout
+    assert "saved, nothing is lost" in out
+    assert not (course.root / "core").exists(), "lesson 5 has no core/: checking it out must remove it"
+    name = SAVED.search(out).group(1)
+    assert (course.root / ".course/saved" / name / "core/src/notes.rs").read_text() == "// my own notes\n"

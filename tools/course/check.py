@@ -37,6 +37,11 @@ from . import ROOT, build, manifest, texts
 # that catch byte comparisons ("H₂O": ₂ is E2 82 82, a double in bytes only).
 FIXED_ASCII = ["", "a", "aa", "aaa", "ab", "aAa", "abbcCddef", "\n\n", "a a  b"]
 FIXED_BEYOND_ASCII = ["éé", "H₂O", "日日本", "🦀🦀🐍", "ñandú", texts.make("accented", 300)]
+# Lessons with `every_input = true` also try lone surrogates (a str can hold one; UTF-8
+# cannot), bytes-like objects (the Rust functions take them) and types they must refuse.
+FIXED_SURROGATES = ["a\ud800\ud800b", "\udfff\udfff", "\ud83e\udd80"]
+FIXED_BYTES = [b"", b"aa", b"abba", b"aab", b"xxyy"]
+WRONG_TYPES = [42, None, ["a", "a"]]
 # How hard hypothesis looks for a failing input when the fixed examples all pass.
 SEARCH_EXAMPLES = 300
 
@@ -86,6 +91,68 @@ def raised(err: BaseException, path: Path) -> str:
 
 def shown(text: str, limit: int = 40) -> str:
     return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
+
+
+def bytes_like(data: bytes) -> list[tuple[str, object]]:
+    """The same bytes in each bytes-like form lesson 6 takes, each with how to write it."""
+    import numpy as np
+
+    return [
+        (repr(data), data),
+        (f"bytearray({data!r})", bytearray(data)),
+        (f"memoryview({data!r})", memoryview(data)),
+        (f"memoryview({data!r})[::2]", memoryview(data)[::2]),
+        (f"np.frombuffer({data!r}, dtype=np.uint8)", np.frombuffer(data, dtype=np.uint8)),
+        (f"np.frombuffer({data!r}, dtype=np.int8)", np.frombuffer(data, dtype=np.int8)),
+    ]
+
+
+def text_strategy(surrogates: bool):
+    """Any str up to 40 characters, doubles common; lone surrogates too if `surrogates`
+    (lesson 6's subject: before it, no str the checks make holds one)."""
+    from hypothesis import strategies as st
+
+    characters = st.characters() if surrogates else st.characters(exclude_categories=("Cs",))
+    often = st.sampled_from("aéé日🦀" + ("\ud800" if surrogates else ""))
+    # st.text() would leave lone surrogates out (no codec can encode one); a list of
+    # characters, joined, keeps every one the alphabet gives.
+    return st.lists(often | characters, max_size=40).map("".join)
+
+
+def search(strategy, wrong):
+    """The smallest example of `strategy` for which wrong(example) is true, or None:
+    hypothesis searches, then shrinks what it found. The same answer on every run."""
+    from hypothesis import HealthCheck, find, settings
+    from hypothesis.errors import NoSuchExample
+
+    quiet = settings(
+        max_examples=SEARCH_EXAMPLES,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    try:
+        return find(strategy, wrong, settings=quiet)
+    except NoSuchExample:
+        return None
+
+
+def outcome(function, value):
+    """What function(value) gives: its answer, or the exception it raised."""
+    try:
+        return function(value)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as err:  # a Rust panic is a BaseException
+        return err
+
+
+def agree(got, expected) -> bool:
+    """Same answer, or the same kind of exception."""
+    if isinstance(expected, BaseException):
+        return type(got) is type(expected)
+    return not isinstance(got, BaseException) and type(got) is not bool and got == expected
 
 
 # --- the checks ---------------------------------------------------------------------
@@ -157,71 +224,119 @@ class Checker:
             )
         return None
 
-    def first_failure(self, function, fixed: list[str], strategy) -> tuple[str, object] | None:
-        """A smallest text `function` gets wrong (answer or exception), or None.
+    def first_failure(self, function, expect, fixed: list, strategy) -> tuple[str, object, object] | None:
+        """The smallest input `function` gets wrong, as (how to write it, its outcome, the
+        right outcome), or None. An outcome is an answer or an exception; inputs are
+        (how to write it, value) pairs.
 
         The fixed examples first; when they all pass, hypothesis searches and shrinks.
         """
 
-        def outcome(text):
-            try:
-                return function(text)
-            except (KeyboardInterrupt, SystemExit):
-                raise
-            except BaseException as err:  # a Rust panic is a BaseException
-                return err
+        def wrong(example) -> bool:
+            return not agree(outcome(function, example[1]), outcome(expect, example[1]))
 
-        def wrong(text):
-            return outcome(text) != self.count(text)
-
-        candidates = [text for text in fixed if wrong(text)]
+        candidates = [example for example in fixed if wrong(example)]
         if candidates:  # short, readable examples a learner can check by eye
-            text = min(candidates, key=len)
-            return text, outcome(text)
-        from hypothesis import HealthCheck, find, settings
-        from hypothesis.errors import NoSuchExample
+            written, value = min(candidates, key=lambda example: len(example[0]))
+        else:
+            found = search(strategy, wrong)
+            if found is None:
+                return None
+            written, value = found
+        return written, outcome(function, value), outcome(expect, value)
 
-        try:
-            text = find(
-                strategy,
-                wrong,
-                settings=settings(
-                    max_examples=SEARCH_EXAMPLES,
-                    database=None,
-                    deadline=None,
-                    derandomize=True,
-                    suppress_health_check=list(HealthCheck),
-                ),
+    def domains(self, item: str) -> list[tuple[list, object, object, str]]:
+        """What `item` is checked on, in order: (fixed examples, hypothesis strategy,
+        the right answer's function, what to add when it fails there)."""
+        from hypothesis import strategies as st
+
+        every = self.lesson.every_input
+        ascii_only = item in manifest.ascii_only()
+        # Small alphabets make doubles common; any character can still turn up.
+        ascii_text = st.text(st.sampled_from("aAb \n") | st.characters(codec="ascii"), max_size=40)
+        any_text = text_strategy(surrogates=every)
+        written = [(shown(text), text) for text in FIXED_ASCII]
+        out = [(written, ascii_text.map(lambda t: (shown(t), t)), self.count, "")]
+        if every or not ascii_only:
+            beyond = FIXED_BEYOND_ASCII + (FIXED_SURROGATES if every else [])
+            expect = self.count_utf8 if ascii_only else self.count
+            note = (
+                " It is right on ASCII text: beyond ASCII, it must count the bytes of the text's UTF-8"
+                " (str.encode() raises UnicodeEncodeError for a lone surrogate, and so must it)."
+                if ascii_only
+                else " It is right on ASCII text: only characters beyond ASCII trip it."
             )
-        except NoSuchExample:
-            return None
-        return text, outcome(text)
+            out.append(([(shown(t), t) for t in beyond], any_text.map(lambda t: (shown(t), t)), expect, note))
+        if every and item.startswith("string_doubles:"):
+            fixed = [form for data in FIXED_BYTES for form in bytes_like(data)]
+            strategy = st.binary(max_size=40).flatmap(lambda data: st.sampled_from(bytes_like(data)))
+            out.append((fixed, strategy, self.count, " It is right on str: only bytes-like objects trip it."))
+        return out
+
+    def count_utf8(self, text):
+        """The right answer of a function that compares bytes: over a str's UTF-8."""
+        return self.count(text.encode() if isinstance(text, str) else text)
 
     def answers(self, item: str) -> None:
         function = self.function(item)
         if function is None:
             return
-        from hypothesis import strategies as st
-
-        # Small alphabets make doubles common; any character can still turn up.
-        ascii_text = st.text(st.sampled_from("aAb \n") | st.characters(codec="ascii"), max_size=40)
-        any_text = st.text(
-            st.sampled_from("aéé日🦀") | st.characters(exclude_categories=("Cs",)), max_size=40
-        )  # lone surrogates (category Cs) are a later lesson's subject
-        failure = self.first_failure(function, FIXED_ASCII, ascii_text)
-        beyond = ""
-        if failure is None and item not in manifest.ascii_only():
-            failure = self.first_failure(function, FIXED_BEYOND_ASCII, any_text)
-            beyond = " It is right on ASCII text: only characters beyond ASCII trip it."
-        if failure is None:
-            self.passed.append(f"{item} gives the Python loop's answers")
+        found = None
+        for fixed, strategy, expect, note in self.domains(item):
+            failure = self.first_failure(function, expect, fixed, strategy)
+            if failure is not None:
+                found = failure, expect, note
+                break
+        if found is None:
+            every = self.lesson.every_input and item.startswith("string_doubles:")
+            if not every or self.promises(item, function):
+                beyond = ", and the count of UTF-8 bytes beyond ASCII" if item in manifest.ascii_only() else ""
+                self.passed.append(f"{item} gives the Python loop's answers{beyond}")
             return
-        text, got = failure
-        expected = self.count(text)
-        if isinstance(got, BaseException):
-            self.problem(f"{item}({shown(text)}) {raised(got, self.doubles)} The Python loop gives {expected}.")
+        failure, expect, note = found
+        written, got, expected = failure
+        if isinstance(expected, BaseException):
+            by = "the Python loop" if expect == self.count else "str.encode()"
+            right = f"it should raise {type(expected).__name__}, as {by} does"
+        elif expect == self.count:
+            right = f"the Python loop gives {expected}"
         else:
-            self.problem(f"{item}({shown(text)}) gave {got!r}; the Python loop gives {expected}.{beyond}")
+            right = f"the Python loop over its UTF-8 bytes gives {expected}"
+        if isinstance(got, UnicodeEncodeError) and not isinstance(expected, BaseException):
+            note = (
+                " A str can hold a lone surrogate (half of a UTF-16 pair, alone); UTF-8 cannot, so taking `&str` "
+                "fails before your code runs."
+            )
+        if isinstance(got, BaseException):
+            said = raised(got, self.doubles).rstrip(".")
+            self.problem(f"{item}({written}) {said}. {right[0].upper()}{right[1:]}.{note}")
+        else:
+            self.problem(f"{item}({written}) gave {got!r}; {right}.{note}")
+
+    def promises(self, item: str, function) -> bool:
+        """Lesson 6's other promises: a clear TypeError for what it does not take, and no
+        UTF-8 copy left inside the str it was given. False (and a problem) if one fails."""
+        for wrong in WRONG_TYPES:
+            got = outcome(function, wrong)
+            if not isinstance(got, TypeError):
+                what = f"gave {got!r}" if not isinstance(got, BaseException) else raised(got, self.doubles)
+                self.problem(
+                    f"{item}({wrong!r}) {what}: it should raise TypeError, saying that it takes a str or a "
+                    "bytes-like object."
+                )
+                return False
+        text = "é" * 1000  # one byte per character in the str, two in UTF-8
+        before = sys.getsizeof(text)
+        outcome(function, text)
+        after = sys.getsizeof(text)
+        if after != before:
+            self.problem(
+                f"{item} left a UTF-8 copy of the text inside the str it was given: sys.getsizeof('é' * 1000) grew "
+                f"from {before:,} to {after:,} bytes. Taking `&str` does that; read the str where CPython keeps "
+                "it (PyStringMethods::data) instead."
+            )
+            return False
+        return True
 
     def release_build(self) -> None:
         profile = build.profile_of(self.folder)

@@ -31,7 +31,7 @@ RUST_FUNCTION = re.compile(r"string_doubles:\w+")
 class Key:
     """One key of the manifest: the type its value must have, and its default if optional."""
 
-    kind: str  # "int", "str", "text" (a str, stripped), "list of str"
+    kind: str  # "int", "bool", "str", "text" (a str, stripped), "list of str", "table", "tables"
     required: bool = True
     default: Any = None
     pattern: re.Pattern | None = None  # what each string must look like (for "list of str")
@@ -49,6 +49,9 @@ LESSON_KEYS = {
     "contenders": Key("list of str", required=False, default=(), pattern=RUST_FUNCTION),
     # where `just exercise-N` starts, a folder under lessons/ ("": the previous checkpoint)
     "start": Key("str", required=False, default=""),
+    # true: `just verify` tries every input the step promises to handle (lone surrogates,
+    # bytes-like objects, wrong types, no UTF-8 copy left in the str); see check.py
+    "every_input": Key("bool", required=False, default=False),
 }
 
 # Every key at the top of the file.
@@ -69,6 +72,7 @@ class Lesson:
     hint: str
     contenders: tuple[str, ...] = ()
     start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
+    every_input: bool = False  # verify tries lone surrogates, bytes-like objects and wrong types
 
     @property
     def path(self) -> Path:
@@ -110,13 +114,13 @@ def read_tree(top: Path) -> dict[str, bytes]:
 
 # --- reading and checking the file ---------------------------------------------------
 
-_TYPES = {"int": int, "str": str, "text": str, "list of str": list, "table": dict, "tables": list}
+_TYPES = {"int": int, "bool": bool, "str": str, "text": str, "list of str": list, "table": dict, "tables": list}
 
 
 def _value(key: Key, value: Any, where: str) -> Any:
     """The value, checked against its Key; `where` names it in an error."""
     expected = _TYPES[key.kind]
-    if not isinstance(value, expected) or isinstance(value, bool):
+    if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         raise CourseError(f"{where} must be {_described(key.kind)}, not {value!r}")
     if key.kind == "list of str":
         for item in value:
@@ -132,6 +136,7 @@ def _value(key: Key, value: Any, where: str) -> Any:
 def _described(kind: str) -> str:
     return {
         "int": "a whole number",
+        "bool": "true or false",
         "str": "a string",
         "text": "a string",
         "list of str": "a list of strings",

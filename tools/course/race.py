@@ -7,14 +7,15 @@ million (the 1 million point is the tutorial's race) and text beyond ASCII, wher
 versions that compare bytes are wrong. Every answer is checked against the Python
 loop; then all versions are timed in paired, shuffled rounds (see tools/course/measure.py) until
 the time budget is spent. Also writes the machine code of lesson 5's byte loop
-(bytes_loop.py), which chapter 5 shows.
+(bytes_loop.py), which chapter 5 shows, and who is right on every kind of input and
+what a call costs in memory (correct.py), which chapter 6 shows.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from . import bytes_loop, measure, peers, report, results, texts
+from . import bytes_loop, correct, measure, peers, report, results, texts
 from .measure import Measurement
 from .report import Row
 
@@ -183,6 +184,7 @@ def main(argv: list[str]) -> int:
                   *peers.rust_from_lessons()]  # fmt: skip
     results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     bytes_loop.write_report(results.RESULTS_DIR / "bytes-loop.md")
+    correct.write_report(results.RESULTS_DIR / "correct.md")
     m = measure.run(contenders, workloads, budget=ns.budget, rounds=ns.rounds, check_only=ns.check_only)
     s = report.stamp()
     return results.publish("race", render(m, s, ns.race_size), m, s)

@@ -23,6 +23,7 @@ REPORTS = {
     "compare.md": "just compare",
     "race.md": "just race",
     "bytes-loop.md": "just race --check-only",
+    "correct.md": "just race --check-only",
 }
 
 

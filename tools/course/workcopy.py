@@ -20,13 +20,19 @@ SAVED_DIR = STATE_DIR / "saved"
 
 
 def tracked_paths(lessons: list[Lesson]) -> set[str]:
-    """Every path a checkpoint or an exercise start has, plus whatever the learner put under src/."""
+    """Every path a checkpoint or an exercise start has, plus whatever the learner put in
+    the folders they have (src/, and core/ from lesson 6 on)."""
     paths = {rel for lesson in lessons for rel in lesson.files()}
     paths |= {rel for lesson in lessons if lesson.start for rel in lesson.start_files()}
-    src = ROOT / "src"
-    if src.is_dir():
-        paths |= {f"src/{rel}" for rel in manifest.read_tree(src)}
+    for folder in _folders(paths):
+        if (ROOT / folder).is_dir():
+            paths |= {f"{folder}/{rel}" for rel in manifest.read_tree(ROOT / folder)}
     return paths
+
+
+def _folders(paths: set[str]) -> set[str]:
+    """The top-level folders among `paths` ("src", "core")."""
+    return {rel.split("/")[0] for rel in paths if "/" in rel}
 
 
 def snapshot(lessons: list[Lesson]) -> dict[str, bytes]:
@@ -123,9 +129,10 @@ def replace(lessons: list[Lesson], files: dict[str, bytes]) -> None:
     for rel, data in files.items():
         (ROOT / rel).parent.mkdir(parents=True, exist_ok=True)
         (ROOT / rel).write_bytes(data)
-    src = ROOT / "src"
-    if src.is_dir() and not any(p.is_file() for p in src.rglob("*")):
-        shutil.rmtree(src)
+    for folder in _folders(tracked_paths(lessons)):  # a folder the new files don't have goes
+        top = ROOT / folder
+        if top.is_dir() and not any(p.is_file() for p in top.rglob("*")):
+            shutil.rmtree(top)
 
 
 def switch(files: dict[str, bytes], describe: str) -> list[str]:
