@@ -150,8 +150,10 @@ def _maturin(cmd: list[str], where: str, profile: str) -> None:
     )
 
 
-def build_wheel(crate: Path, out: Path, profile: str | None = None, locked: bool = False) -> Path:
-    """Build the crate's wheel into `out` and return its path."""
+def build_wheel(
+    crate: Path, out: Path, profile: str | None = None, locked: bool = False, features: tuple[str, ...] = ()
+) -> Path:
+    """Build the crate's wheel into `out` and return its path (with cargo `features`, if any)."""
     if shutil.which("cargo") is None:
         raise CourseError(
             "Rust is not installed (no `cargo` on your PATH). Install it from https://rustup.rs,\n"
@@ -175,6 +177,8 @@ def build_wheel(crate: Path, out: Path, profile: str | None = None, locked: bool
     ]
     if locked:
         cmd.append("--locked")
+    if features:
+        cmd += ["--features", ",".join(features)]
     where = "your working copy" if crate.resolve() == ROOT else crate
     _maturin(cmd, where, profile)
     wheels = sorted(out.glob("*.whl"), key=lambda p: p.stat().st_mtime)
