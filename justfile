@@ -120,3 +120,10 @@ compare *ARGS: _venv
 [positional-arguments]
 race *ARGS: _venv
     @{{course}} race "$@"
+
+# Profile lesson 7's analyse.py (py-spy, cProfile) and count instructions per call and per character (valgrind)
+[group('measure')]
+[no-exit-message]
+[positional-arguments]
+profile *ARGS: _venv
+    @{{course}} profile "$@"

@@ -131,6 +131,8 @@ def course(tmp_path, layered_venv) -> Course:
 # compare and race on tiny inputs: real runs, real reports, nothing worth reading as a timing.
 TINY_COMPARE = ["compare", "--size", "50"]
 TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60"]
+# analyse.py runs a few tenths of a second: long enough for py-spy to look at it
+TINY_PROFILE = ["profile", "--lines", "50000", "--sizes", "10,200"]
 QUICK_TIMING = ["--rounds", "2"]
 CHECK_ONLY = "--check-only"  # every answer checked, nothing timed
 
@@ -141,11 +143,25 @@ def run_course(results: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "course", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
 
+def have_valgrind() -> bool:
+    """Whether valgrind is here, installing it first where we may (as the browser tests
+    do for Chromium): `just profile` counts instructions with it."""
+    if shutil.which("valgrind"):
+        return True
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        if subprocess.run(["apt-get", "install", "-y", "valgrind"], capture_output=True).returncode != 0:
+            subprocess.run(["apt-get", "update"], capture_output=True)
+            subprocess.run(["apt-get", "install", "-y", "valgrind"], capture_output=True)
+    return shutil.which("valgrind") is not None
+
+
 @pytest.fixture(scope="session")
 def measured_results(tmp_path_factory) -> Path:
-    """A results folder as `just compare` and `just race` write it, from tiny quick runs."""
+    """A results folder as `just compare`, `just race` and `just profile` write it, from
+    tiny quick runs."""
     results = tmp_path_factory.mktemp("results")
-    for args in (TINY_COMPARE, TINY_RACE):
-        result = run_course(results, *args, *QUICK_TIMING)
+    have_valgrind()
+    for args in ([*TINY_COMPARE, *QUICK_TIMING], [*TINY_RACE, *QUICK_TIMING], TINY_PROFILE):
+        result = run_course(results, *args)
         assert result.returncode == 0, result.stdout + result.stderr
     return results

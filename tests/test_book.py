@@ -162,6 +162,8 @@ def test_chapters_include_the_measured_reports():
     assert "{{#include results/compare.md}}" in chapter_text("03-release.md")
     assert "{{#include results/race.md}}" in chapter_text("the-whole-race.md")
     assert "{{#include results/correct.md}}" in chapter_text("06-correct.md")
+    for report in ("profile.md", "instructions.md", "bytes-loop.md"):
+        assert f"{{{{#include results/{report}}}}}" in chapter_text("07-profile.md"), report
     for chapter in ("04-numpy.md", "05-bytes.md"):
         assert "(the-whole-race.md)" in chapter_text(chapter)
     # the reports link their images as results/NAME.png: chapters sit in book/src itself
@@ -289,9 +291,23 @@ def site(built):
     server.wait(timeout=10)
 
 
+def open_page(browser, url: str) -> None:
+    """Go to `url` and wait until that page, not the one before, has loaded.
+
+    browser.get() should return once the new page has loaded; in CI it once returned
+    with the previous page still there (a chapter with many images or an embedded SVG),
+    so every test waits for the address and the ready state itself."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(url)
+    WebDriverWait(browser, 15).until(
+        lambda b: b.execute_script("return document.readyState") == "complete" and b.current_url.split("#")[0] == url
+    )
+
+
 @pytest.mark.parametrize("chapter", CHAPTERS)
 def test_every_chapter_shows_its_code_and_images_in_a_browser(browser, site, chapter):
-    browser.get(f"{site}/{Path(chapter).with_suffix('.html')}")  # returns once the page has loaded
+    open_page(browser, f"{site}/{Path(chapter).with_suffix('.html')}")
     main = browser.find_element("css selector", "main")
     assert main.find_element("css selector", "h1").text
     code = browser.execute_script(
@@ -323,7 +339,7 @@ def test_the_lesson_2_chapter_shows_the_rust_function(browser, site):
     def whole_module(b) -> bool:
         return any("fn count_doubles(val: &str) -> u64" in c and "#[pymodule]" in c for c in _code_blocks(b))
 
-    browser.get(f"{site}/02-rust-debug.html")
+    open_page(browser, f"{site}/02-rust-debug.html")
     # Once in CI the check ran against a page that was not yet (or no longer) this chapter:
     # wait for it, and if it never comes, say what the browser had instead.
     try:
@@ -339,7 +355,7 @@ def test_the_lesson_2_chapter_shows_the_rust_function(browser, site):
 def test_search_finds_release(browser, site):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{site}/index.html")
+    open_page(browser, f"{site}/index.html")
     browser.find_element("id", "mdbook-search-toggle").click()
     box = WebDriverWait(browser, 10).until(lambda b: b.find_element("id", "mdbook-searchbar"))
     WebDriverWait(browser, 10).until(lambda b: box.is_displayed())
@@ -356,7 +372,7 @@ def test_search_finds_release(browser, site):
 def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapter, charts):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(f"{site}/{chapter}.html")
+    open_page(browser, f"{site}/{chapter}.html")
     # the charts are drawn for sharp print and weigh a few hundred KB: let them arrive
     WebDriverWait(browser, 15).until(
         lambda b: b.execute_script("return Array.from(document.querySelectorAll('main img')).every(i => i.complete)")
@@ -423,10 +439,10 @@ def monkeypatch_module():
         yield patch
 
 
-@pytest.mark.parametrize("chapter", ["03-release", "05-bytes", "the-whole-race"])
+@pytest.mark.parametrize("chapter", ["03-release", "05-bytes", "06-correct", "07-profile", "the-whole-race"])
 def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, chapter):
     browser.set_window_size(1280, 900)
-    browser.get(f"file://{full_size_site}/{chapter}.html")
+    open_page(browser, f"file://{full_size_site}/{chapter}.html")
     tables = browser.execute_script(
         # mdbook wraps each table in a box that scrolls sideways: a table wider than that
         # box hides its last columns behind a scroll bar

@@ -100,12 +100,6 @@ def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(unti
     assert "a bug" not in text
 
 
-def test_race_writes_the_byte_loops_machine_code(untimed_race):
-    text = (untimed_race / "bytes-loop.md").read_text()
-    assert "```text" in text and "instructions in one trip round the loop" in text
-    assert "Written by `just race` from lessons/05-bytes" in text
-
-
 def test_compare_and_race_draw_their_tables_and_charts(measured_results):
     text = (measured_results / "compare.md").read_text()
     assert "](results/compare.png)" in text and "The release build was" in text and "the debug build" in text

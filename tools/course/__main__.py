@@ -27,8 +27,9 @@ def main(argv: list[str]) -> int:
     # compare and race parse their own options (and --help): see compare.py, race.py
     sub.add_parser("compare", add_help=False)
     sub.add_parser("race", add_help=False)
+    sub.add_parser("profile", add_help=False)
     ns, extra = parser.parse_known_args(argv)
-    if extra and ns.command not in ("bench", "compare", "race"):
+    if extra and ns.command not in ("bench", "compare", "race", "profile"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         match ns.command:
@@ -74,6 +75,10 @@ def main(argv: list[str]) -> int:
                 from . import race
 
                 return race.main(extra)
+            case "profile":
+                from . import profile
+
+                return profile.main(extra)
     except CourseError as err:
         print(err, file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 
 Chapter 5 asks whether the release build turns `count_doubles_bytes` into vector
 instructions. Rather than paste an answer that is true for one compiler on one
-processor, `just race` compiles the checkpoint itself to assembly
+processor, `just profile` compiles the checkpoint itself to assembly
 (`cargo rustc --release -- --emit asm`, the same profile as its release build), finds
 the function's innermost loops, and writes book/src/results/bytes-loop.md: the hot
 loop's instructions, how many there are, how many bytes of text one trip round the
@@ -171,7 +171,7 @@ def hot_loops(asm: str, name: str = FUNCTION) -> list[Loop]:
 
 
 def render(found: list[Loop], machine: str, rustc: str) -> str:
-    md = ["<!-- Written by `just race` from lessons/05-bytes, compiled on this machine: not typed in. -->", ""]
+    md = ["<!-- Written by `just profile` from lessons/05-bytes, compiled on this machine: not typed in. -->", ""]
     if not found:
         return "\n".join([*md, f"The compiler left no loop in `{FUNCTION}` on {machine} ({rustc}).", ""])
     hot, rest = found[0], found[1:]

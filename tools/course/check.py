@@ -107,6 +107,20 @@ def bytes_like(data: bytes) -> list[tuple[str, object]]:
     ]
 
 
+def keeps_line_tables(folder: Path, crate: str) -> bool:
+    """Whether Cargo.toml's release profile keeps debug information (line tables at
+    least) for `crate`, for the whole profile or in a [profile.release.package.CRATE]."""
+    import tomllib
+
+    try:
+        with (folder / "Cargo.toml").open("rb") as f:
+            release = tomllib.load(f).get("profile", {}).get("release", {})
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return False
+    setting = release.get("package", {}).get(crate, {}).get("debug", release.get("debug", False))
+    return setting not in (False, 0, "none", None)
+
+
 def text_strategy(surrogates: bool):
     """Any str up to 40 characters, doubles common; lone surrogates too if `surrogates`
     (lesson 6's subject: before it, no str the checks make holds one)."""
@@ -348,6 +362,42 @@ class Checker:
                 '([tool.maturin] with profile = "release").'
             )
 
+    def line_tables(self) -> None:
+        """Lesson 7: the release builds of our crates keep line tables, for the profilers."""
+        missing = [crate for crate in ("string-doubles", "doubles-core") if not keeps_line_tables(self.folder, crate)]
+        if not missing:
+            self.passed.append("Cargo.toml keeps line tables in the release builds, for the profilers")
+            return
+        tables = " and ".join(f"[profile.release.package.{crate}]" for crate in missing)
+        self.problem(
+            f"Cargo.toml does not keep line tables in the release build of {' and '.join(missing)}: add "
+            f'{tables}, with debug = "line-tables-only", so that profilers can name the Rust lines.'
+        )
+
+    def analyse_script(self) -> None:
+        """Lesson 7: analyse.py runs, and its counts are the Python loop's."""
+        path = self.folder / "analyse.py"
+        if not path.is_file():
+            self.problem("There is no analyse.py in your working copy: this step adds it (`just solution` shows it).")
+            return
+        try:
+            spec = importlib.util.spec_from_file_location("analyse", path)
+            module = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(module)
+            text = module.make_text(300)
+            got = module.analyse(text)
+        except BaseException as err:  # whatever the learner's script raises
+            at = where_in(path, err)
+            self.problem(f"analyse.py failed: {type(err).__name__}: {err}" + (f" (at {at})" if at else ""))
+            return
+        per_line = [self.count(line) for line in text.splitlines()]
+        expected = {"total": self.count(text), "lines": len(per_line)}
+        gave = {key: got.get(key) for key in expected} if isinstance(got, dict) else got
+        if gave != expected:
+            self.problem(f"analyse(make_text(300)) gave {gave!r}; the Python loop gives {expected}.")
+        else:
+            self.passed.append("analyse.py runs, and its counts are the Python loop's")
+
     def own_tests(self) -> None:
         """Run doubles.py's own tests and benchmarks (timing off), noting what they time."""
         with tempfile.TemporaryDirectory() as tmp:
@@ -392,6 +442,10 @@ class Checker:
                 self.answers(item)
         if "release-build" in self.lesson.verify:
             self.release_build()
+        if "line-tables" in self.lesson.verify:
+            self.line_tables()
+        if "analyse.py" in self.lesson.verify:
+            self.analyse_script()
         if not self.problems:
             self.own_tests()
         return self.report()

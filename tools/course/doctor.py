@@ -145,6 +145,18 @@ def chromium() -> Finding:
     return Finding("Chromium", True, "headless browser for the book's tests", required=False)
 
 
+def valgrind() -> Finding:
+    """For `just profile`'s instruction counts (lesson 7); Linux only."""
+    out = _output(["valgrind", "--version"])
+    if out:
+        return Finding("valgrind", True, f"{out.strip()} (just profile counts instructions with it)", required=False)
+    if platform.system() != "Linux":
+        why = "valgrind runs on Linux only: `just profile` leaves its instruction counts out here"
+        return Finding("valgrind", False, why, "(none: the rest of just profile works)", required=False)
+    why = "for `just profile`'s instruction counts (lesson 7) only"
+    return Finding("valgrind", False, why, "sudo apt install valgrind", required=False)
+
+
 def disk() -> Finding:
     free = shutil.disk_usage(ROOT).free / 2**30
     if free < DISK_MIN_GIB:
@@ -154,7 +166,7 @@ def disk() -> Finding:
     return Finding("free disk", True, f"{free:.0f} GiB free")
 
 
-CHECKS = [rust, linker, python, venv, packages, mdbook, chromium, disk]
+CHECKS = [rust, linker, python, venv, packages, mdbook, chromium, valgrind, disk]
 
 
 def main() -> int:

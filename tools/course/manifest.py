@@ -42,7 +42,7 @@ LESSON_KEYS = {
     "number": Key("int"),
     "dir": Key("str"),
     "title": Key("str"),
-    "verify": Key("list of str", pattern=re.compile(rf"{FUNCTION.pattern}|release-build")),
+    "verify": Key("list of str", pattern=re.compile(rf"{FUNCTION.pattern}|release-build|line-tables|analyse\.py")),
     "hint": Key("text"),
     # The Rust functions this lesson introduces or changes: `just race` builds each from
     # this lesson's checkpoint, in debug and in release, and races both.

@@ -6,16 +6,15 @@ built in debug and in release. Inputs: random ASCII letters from 10 characters t
 million (the 1 million point is the tutorial's race) and text beyond ASCII, where the
 versions that compare bytes are wrong. Every answer is checked against the Python
 loop; then all versions are timed in paired, shuffled rounds (see tools/course/measure.py) until
-the time budget is spent. Also writes the machine code of lesson 5's byte loop
-(bytes_loop.py), which chapter 5 shows, and who is right on every kind of input and
-what a call costs in memory (correct.py), which chapter 6 shows.
+the time budget is spent. Also writes who is right on every kind of input and what a
+call costs in memory (correct.py), which chapter 6 shows.
 """
 
 from __future__ import annotations
 
 import argparse
 
-from . import bytes_loop, correct, measure, peers, report, results, texts
+from . import correct, measure, peers, report, results, texts
 from .measure import Measurement
 from .report import Row
 
@@ -183,7 +182,6 @@ def main(argv: list[str]) -> int:
     contenders = [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
                   *peers.rust_from_lessons()]  # fmt: skip
     results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    bytes_loop.write_report(results.RESULTS_DIR / "bytes-loop.md")
     correct.write_report(results.RESULTS_DIR / "correct.md")
     m = measure.run(contenders, workloads, budget=ns.budget, rounds=ns.rounds, check_only=ns.check_only)
     s = report.stamp()

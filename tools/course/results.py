@@ -22,8 +22,10 @@ RESULTS_DIR = Path(os.environ.get("COURSE_RESULTS", ROOT / "book" / "src" / "res
 REPORTS = {
     "compare.md": "just compare",
     "race.md": "just race",
-    "bytes-loop.md": "just race --check-only",
     "correct.md": "just race --check-only",
+    "bytes-loop.md": "just profile",
+    "profile.md": "just profile",
+    "instructions.md": "just profile",
 }
 
 

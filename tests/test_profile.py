@@ -1,0 +1,90 @@
+"""`just profile` (lesson 7): the profiles and instruction counts it writes, on a tiny input.
+
+py-spy and valgrind really run; the numbers are only checked for what does not depend
+on the machine (instruction counts are exact, so a debug build always needs more than
+a release build of the same code).
+"""
+
+import re
+
+import pytest
+
+from conftest import have_valgrind
+from course import manifest, profile
+
+# analyse.py runs a few tenths of a second: long enough for py-spy to look at it
+# a row of the instructions table: version | one call | per character, for three kinds of text
+ROW = re.compile(r"^\| (count_doubles\w* \(lesson \d+, \w+\)) \| ([\d,]+)" + r" \| ([\d,.]+)" * 3 + r" \|$", re.M)
+
+
+@pytest.fixture(scope="module")
+def profiled(measured_results):
+    """The results of `just profile` on a tiny input (conftest.TINY_PROFILE)."""
+    return measured_results
+
+
+@pytest.fixture
+def valgrind():
+    if not have_valgrind():
+        pytest.skip("valgrind is missing and `apt-get install valgrind` failed (or is not allowed)")
+
+
+def test_profile_samples_analyse_py_with_py_spy_and_cprofile(profiled):
+    text = (profiled / "profile.md").read_text()
+    if "py-spy could not" in text and "ptrace_scope" in text and "ermission" in text:
+        pytest.skip("this machine does not let py-spy read another process (ptrace): " + text)
+    assert "py-spy could not" not in text, text
+    assert re.search(r"\d+ samples, 100 a second\. Where the running code was, by language: Python \d+%", text)
+    assert "| `make_text" in text  # cProfile's table: the script's own functions, with their calls
+    assert re.search(r"\| `string_doubles\.count_doubles \(Rust\)` \| 50,001 \|", text), "one call per line, and one"
+    svg = (profiled / "profile-flame.svg").read_text()
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "analyse.py" in svg
+    assert 'data="results/profile-flame.svg"' in text
+
+
+def test_profile_counts_instructions_per_call_and_per_character(profiled, valgrind):
+    text = (profiled / "instructions.md").read_text()
+    assert "valgrind is not installed" not in text and "callgrind failed" not in text, text
+    rows = {m[0]: [float(x.replace(",", "")) for x in m[1:]] for m in ROW.findall(text)}
+    lessons = sorted({lesson.number for lesson, _ in manifest.rust_contenders() if lesson.number >= 5})
+    expected = {f"{f} (lesson {n}, {b})" for n in lessons for f in profile.FUNCTIONS for b in ("debug", "release")}
+    assert set(rows) == expected
+    for name, (call, *per_char) in rows.items():
+        assert call > 0 and all(x > 0 for x in per_char), name
+        if "debug" in name:  # exact counts: the same code without optimizations does more
+            release = rows[name.replace("debug", "release")]
+            assert call > release[0] and per_char[0] > release[1], name
+    assert (profiled / "instructions.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_profile_writes_the_byte_loops_machine_code(profiled):
+    text = (profiled / "bytes-loop.md").read_text()
+    assert "```text" in text and "instructions in one trip round the loop" in text
+    assert "Written by `just profile` from lessons/05-bytes" in text
+
+
+def test_profile_says_when_valgrind_is_missing_and_makes_the_rest(tmp_path, monkeypatch):
+    monkeypatch.setattr(profile.shutil, "which", lambda name, **kw: None)
+    md = "\n".join(profile.instructions_section(tmp_path, ["release"], (10, 100), {}))
+    assert "valgrind is not installed" in md and "apt-get install valgrind" in md
+    assert not (tmp_path / "instructions.png").exists()
+
+
+def test_profile_says_when_py_spy_is_missing(tmp_path, monkeypatch):
+    monkeypatch.setattr(profile, "pyspy", lambda: None)
+    lesson = profile.script_lesson()
+    assert "py-spy is not installed" in profile.record("raw", tmp_path / "x.txt", lesson, tmp_path, 10)
+
+
+def test_profile_refuses_bad_options():
+    for bad in (["--sizes", "100"], ["--sizes", "100,100"], ["--builds", "fast"]):
+        with pytest.raises(SystemExit):
+            profile.main(bad)
+
+
+def test_rust_frames_read_as_rust_names():
+    frame = "_$LT$pyo3..instance..Bound$LT$T$GT$$u20$as$u20$Foo$GT$::encode_utf8::h080e0123456789ab (lib.rs:12)"
+    name, language = profile.frame_label(frame)
+    assert language == "Rust" and name == "encode_utf8 (lib.rs)"
+    assert profile.frame_label("make_text (analyse.py:26)") == ("make_text (analyse.py)", "Python")
+    assert profile.frame_label("0x7f14 (libc.so.6)")[0] == "(no symbol) (libc.so.6)"

@@ -1,0 +1,336 @@
+"""`just profile`: where the time goes, measured on this machine before anything is rewritten.
+
+Writes into book/src/results/ (chapter 7 shows them):
+
+* profile-flame.svg: py-spy's flame graph of lesson 7's analyse.py, Python and Rust
+  frames together (`py-spy record --native`), and profile.md: the functions py-spy
+  found running most often, how the samples split between Python, Rust and C, and
+  Python's own profiler (cProfile) on the same script;
+* instructions.md and instructions.png: how many machine instructions one call costs,
+  and each character, for every Rust version from lesson 5 on, debug and release,
+  counted by valgrind's callgrind, which simulates the processor: the counts are exact
+  and the same on every run, on any machine, with no hardware counters needed;
+* bytes-loop.md: the machine code of lesson 5's byte loop (bytes_loop.py).
+
+A tool that is missing (valgrind is Linux-only) or cannot run (py-spy needs permission
+to read another process) leaves a note in its place, and the rest is still made.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import concurrent.futures
+import os
+import pstats
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from . import ROOT, build, bytes_loop, manifest, report, results, texts
+
+LINES = 500_000  # lines of analyse.py's text: a couple of seconds, some hundred samples
+RATE = 100  # py-spy samples per second (higher rates slow the script and skew the picture)
+SIZES = (1_000, 100_000)  # characters of the texts callgrind measures, per character
+KINDS = ["letters", "accented", "cjk"]  # 1 byte per character in CPython and UTF-8; 1 and 2; 2 and 3
+# Where CPython enters a PyO3 function: callgrind counts from here, so a count is the call.
+ENTRY = "pyo3::impl_::trampoline::fastcall_cfunction_with_keywords"
+FUNCTIONS = ["count_doubles", "count_doubles_bytes"]
+
+
+def script_lesson() -> manifest.Lesson:
+    """The first lesson with analyse.py: the one whose chapter explains the profiles."""
+    return next(lesson for lesson in manifest.load() if (lesson.path / "analyse.py").is_file())
+
+
+def env_for(site: Path) -> dict:
+    return {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+# --- the sampling profile: py-spy -------------------------------------------------------
+
+ESCAPES = {"$LT$": "<", "$GT$": ">", "$RF$": "&", "$BP$": "*", "$C$": ",", "$SP$": "@", "$u20$": " ",
+           "$u27$": "'", "$u5b$": "[", "$u5d$": "]", "$u7b$": "{", "$u7d$": "}", "$LP$": "(", "$RP$": ")"}  # fmt: skip
+
+
+def demangle(name: str) -> str:
+    """Finish demangling a Rust symbol as py-spy prints it (legacy escapes, hash suffix)."""
+    name = re.sub(r"::h[0-9a-f]{16}\b", "", name)
+    if "$" in name:
+        name = re.sub(r"(^|::)_\$", r"\1$", name)
+        for escape, char in ESCAPES.items():
+            name = name.replace(escape, char)
+        name = name.replace("..", "::")
+    return name
+
+
+def frame_label(frame: str) -> tuple[str, str]:
+    """'function (file:line)' -> ('function (file)', language)."""
+    match = re.match(r"^(.*) \((.*?)(?::\d+)?\)$", frame)
+    function, where = match.groups() if match else (frame, "")
+    if re.fullmatch(r"0x[0-9a-f]+", function):
+        function = "(no symbol)"
+    where = os.path.basename(where)
+    if where.endswith(".py"):
+        language = "Python"
+    elif where.endswith(".rs") or "string_doubles" in where:
+        language = "Rust"
+    else:
+        language = "C (CPython and the libraries it uses)"
+    name = demangle(function)
+    if language == "Rust":  # next<core::slice::iter::Iter<u8>, ...> reads as next
+        while (shorter := re.sub(r"<[^<>]*>", "", name)) != name:
+            name = shorter
+        name = name.removeprefix("::")  # <T as Trait>::method reads as method
+    return f"{name} ({where})" if where else name, language
+
+
+def pyspy() -> str | None:
+    found = shutil.which("py-spy", path=os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]]))
+    return found
+
+
+def record(fmt: str, out: Path, lesson: manifest.Lesson, site: Path, lines: int) -> str | None:
+    """Run analyse.py under py-spy; None, or why it failed."""
+    exe = pyspy()
+    if exe is None:
+        return "py-spy is not installed in the course's .venv (`just doctor` says how to install it)."
+    cmd = [exe, "record", "--native", "--rate", str(RATE), "--format", fmt, "-o", str(out), "--",
+           sys.executable, "analyse.py", "--lines", str(lines)]  # fmt: skip
+    for _ in range(2):  # a script that ends within milliseconds can end before py-spy looks: once more
+        out.unlink(missing_ok=True)
+        done = subprocess.run(cmd, cwd=lesson.path, env=env_for(site), capture_output=True, text=True)
+        if done.returncode == 0 and out.is_file():
+            return None
+    said = [line for line in (done.stderr + done.stdout).splitlines() if line.startswith("Error")]
+    why = said[0] if said else f"exit status {done.returncode}"
+    if "process" in why.lower():
+        return f"py-spy could not profile the script: {why} It may have ended too soon: try a larger --lines."
+    return (
+        f"py-spy could not profile the script: {why} py-spy reads another process's memory: on Linux "
+        "that may need `sudo sysctl kernel.yama.ptrace_scope=0`, and on macOS running it with sudo."
+    )
+
+
+def samples_summary(raw: Path, top: int = 10) -> list[str]:
+    own, within, languages = collections.Counter(), collections.Counter(), collections.Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not stack or not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = [frame_label(frame) for frame in stack.split(";")]
+        own[frames[-1]] += n
+        languages[frames[-1][1]] += n
+        for frame in set(frames):
+            within[frame] += n
+    if total == 0:
+        return ["py-spy took no samples: the script ended too soon. Try a larger `--lines`."]
+    split = ", ".join(f"{lang} {100 * n / total:.0f}%" for lang, n in languages.most_common())
+    header = ["function (file)", "language", "samples of its own", "with what it calls"]
+    body = [[f"`{name}`", lang, f"{100 * n / total:.1f}%", f"{100 * within[name, lang] / total:.1f}%"]
+            for (name, lang), n in own.most_common(top)]  # fmt: skip
+    return [
+        f"{total:,} samples, {RATE} a second. Where the running code was, by language: {split}.",
+        "",
+        report.table(header, body),
+    ]
+
+
+# --- the deterministic profile: cProfile ---------------------------------------------------
+
+
+def cprofile_summary(lesson: manifest.Lesson, site: Path, lines: int, top: int = 8) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "analyse.pstats"
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "analyse.py", "--lines", str(lines)]
+        done = subprocess.run(cmd, cwd=lesson.path, env=env_for(site), capture_output=True, text=True)
+        if done.returncode != 0:
+            return [f"cProfile could not run the script: {done.stderr.strip().splitlines()[-1:]}"]
+        stats = pstats.Stats(str(out))
+    rows = []
+    for (filename, line, function), (_, calls, own, cumulative, _) in stats.stats.items():
+        if filename == "~":  # a built-in: a C function, or one of ours in Rust
+            name = function.strip("{}").replace("string_doubles.string_doubles.", "string_doubles.")
+            if "string_doubles." in name:  # <built-in method string_doubles.count_doubles>
+                name = re.sub(r"^<built-in method (.*)>$", r"\1", name) + " (Rust)"
+        else:
+            name = f"{function} ({Path(filename).name}:{line})"
+        rows.append((cumulative, own, calls, name))
+    rows = [row for row in rows if "builtins.exec" not in row[3] and not row[3].startswith("<module>")]
+    rows.sort(reverse=True)
+    total = max(row[0] for row in rows)
+    header = ["function", "calls", "own time", "with what it calls"]
+    shown = rows[:top] + [row for row in rows[top:] if row[3].endswith("(Rust)")]  # ours, always
+    body = [[f"`{name}`", f"{calls:,}", f"{100 * own / total:.1f}%", f"{100 * cumulative / total:.1f}%"]
+            for cumulative, own, calls, name in shown]  # fmt: skip
+    return [report.table(header, body)]
+
+
+def sampling_section(out: Path, lines: int) -> list[str]:
+    lesson = script_lesson()
+    site = build.checkpoint_site(lesson, "release")
+    md = [f"### Sampling: py-spy on `python analyse.py --lines {lines:,}` (lesson {lesson.number}, release)", ""]
+    svg = out / "profile-flame.svg"
+    svg.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        raw = Path(tmp) / "analyse.txt"
+        print(f"py-spy: sampling analyse.py --lines {lines:,} (lesson {lesson.number})...", flush=True)
+        failed = record("raw", raw, lesson, site, lines) or record("flamegraph", svg, lesson, site, lines)
+        if failed:
+            return [*md, f"> {failed}", ""]
+        md += samples_summary(raw)
+    md += [
+        "",
+        '<object data="results/profile-flame.svg" type="image/svg+xml" width="100%">'
+        "py-spy's flame graph of analyse.py</object>",
+        "",
+        "[Open the flame graph on its own page](results/profile-flame.svg): click a box to zoom into it.",
+        "",
+        f"### Deterministic: cProfile on the same script (lesson {lesson.number})",
+        "",
+    ]
+    print("cProfile: the same script...", flush=True)
+    md += cprofile_summary(lesson, site, lines)
+    return [*md, ""]
+
+
+# --- instructions: valgrind's callgrind ---------------------------------------------------
+
+
+def callgrind(site: Path, function: str, specs: list[str]) -> list[int]:
+    """Instructions of each call of `function` on texts KIND:SIZE, warm-up call first."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={ENTRY}",
+               f"--dump-after={ENTRY}", f"--callgrind-out-file={tmp}/cg.%p",
+               sys.executable, "-m", "course.probe", function, *specs]  # fmt: skip
+        env = {**env_for(site), "PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "tools")])}
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(done.stderr[-2000:])
+        dumps = sorted(Path(tmp).glob("cg.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
+        counts = [int(re.search(r"^(?:totals|summary): (\d+)", p.read_text(), re.M).group(1)) for p in dumps]
+    if len(counts) != 1 + len(specs):
+        raise RuntimeError(f"callgrind wrote {len(counts)} counts for {1 + len(specs)} calls")
+    return counts[1:]  # the warm-up call left out
+
+
+def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict]:
+    lessons = sorted({lesson for lesson, _ in manifest.rust_contenders() if lesson.number >= 5}, key=lambda x: x.number)
+    small, large = sizes
+    jobs = [(lesson, profile, function) for lesson in lessons for profile in builds for function in FUNCTIONS]
+    sites = {(lesson.number, profile): build.checkpoint_site(lesson, profile) for lesson, profile, _ in jobs}
+    specs = [f"{kind}:{n}" for kind in KINDS for n in (2, small, large)]
+
+    def one(job) -> dict:
+        lesson, profile, function = job
+        counts = callgrind(sites[lesson.number, profile], function, specs)
+        per_kind = {kind: counts[3 * i : 3 * i + 3] for i, kind in enumerate(KINDS)}
+        return {
+            "name": f"{function} (lesson {lesson.number}, {'debug' if profile == 'dev' else profile})",
+            "call": per_kind["letters"][0],
+            "per_char": {kind: (c[2] - c[1]) / (large - small) for kind, c in per_kind.items()},
+        }
+
+    print(f"valgrind: counting instructions, {len(jobs)} builds and functions...", flush=True)
+    with concurrent.futures.ThreadPoolExecutor(max(1, min(4, os.cpu_count() or 1))) as pool:
+        return list(pool.map(one, jobs))
+
+
+def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
+    plt = report._pyplot()
+    fig, ax = plt.subplots(figsize=(report.WIDTH_IN, 0.5 * len(rows) * len(KINDS) / 2 + 1.8))
+    height = 0.8 / len(KINDS)
+    for i, kind in enumerate(KINDS):
+        values = [row["per_char"][kind] for row in rows]
+        positions = [r + i * height for r in range(len(rows))]
+        ax.barh(positions, values, height=height, label=texts.LABELS[kind])
+    ax.set_yticks([r + height * (len(KINDS) - 1) / 2 for r in range(len(rows))], [row["name"] for row in rows])
+    ax.invert_yaxis()
+    ax.set_xscale("log")
+    ax.set_xlabel("machine instructions per character (log scale): fewer is faster")
+    ax.set_title("What each character costs, counted by callgrind")
+    ax.legend(loc="lower right")
+    report._finish(fig, path, s)
+
+
+def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s: dict) -> list[str]:
+    md = ["### Instructions: valgrind's callgrind", ""]
+    if shutil.which("valgrind") is None:
+        return md + [
+            "> valgrind is not installed, so nothing was counted. On Linux: `sudo apt-get install valgrind` "
+            "(or your distribution's package); valgrind does not run on Windows or on Apple-silicon Macs.",
+            "",
+        ]
+    try:
+        rows = measure_instructions(builds, sizes)
+    except RuntimeError as err:
+        return md + [f"> callgrind failed: {str(err).strip().splitlines()[-1:]}", ""]
+    small, large = sizes
+    header = ["version", "one call on 'ab'", *[f"per character: {texts.LABELS[kind]}" for kind in KINDS]]
+    body = [[row["name"], f"{row['call']:,}", *[f"{row['per_char'][kind]:,.1f}" for kind in KINDS]] for row in rows]
+    instructions_chart(rows, out / "instructions.png", s)
+    return md + [
+        "Counted from the moment CPython enters the Rust function to the moment it returns, so Python's "
+        "own start-up and the making of the texts count nothing. *Per character* is the difference "
+        f"between a call on {large:,} characters and one on {small:,}, divided by the {large - small:,} "
+        "characters between: what each extra character costs, the fixed cost left out.",
+        "",
+        report.table(header, body),
+        "",
+        "![Instructions per character, per version, log scale](results/instructions.png)",
+        "",
+    ]
+
+
+# --- the recipe -------------------------------------------------------------------------------
+
+
+def stamp(s: dict) -> str:
+    return f"<small>Measured {report.stamp_line(s)}.</small>"
+
+
+def sizes_pair(text: str) -> tuple[int, int]:
+    try:
+        small, large = sorted(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not two sizes such as 1000,100000") from None
+    if small < 3 or large <= small:
+        raise argparse.ArgumentTypeError("the two sizes must be different, and more than 2 characters each")
+    return small, large
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="just profile", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=LINES, metavar="N",
+                        help=f"lines of text analyse.py makes and analyses (default: {LINES:,})")  # fmt: skip
+    parser.add_argument("--sizes", type=sizes_pair, default=SIZES, metavar="SMALL,LARGE",
+                        help="characters of the texts callgrind counts on (default: 1000,100000)")  # fmt: skip
+    parser.add_argument("--builds", default="dev,release", metavar="dev,release",
+                        help="which builds callgrind counts (default: both)")  # fmt: skip
+    ns = parser.parse_args(argv)
+    builds = [b for b in ns.builds.split(",") if b]
+    if not builds or not set(builds) <= {"dev", "release"}:
+        parser.error(f"--builds takes dev, release or both, not {ns.builds!r}")
+    out = results.RESULTS_DIR
+    out.mkdir(parents=True, exist_ok=True)
+    s = report.stamp()
+    md = ["<!-- Written by `just profile`: measured on this machine, not typed in. -->", ""]
+    md += sampling_section(out, ns.lines)
+    md += [stamp(s), ""]
+    (out / "profile.md").write_text("\n".join(md))
+    counted = ["<!-- Written by `just profile`: counted on this machine, not typed in. -->", ""]
+    counted += instructions_section(out, builds, ns.sizes, s)
+    counted += [stamp(s), ""]
+    (out / "instructions.md").write_text("\n".join(counted))
+    bytes_loop.write_report(out / "bytes-loop.md")
+    for name in ("profile.md", "instructions.md"):
+        shown = [line for line in (out / name).read_text().splitlines() if not line.startswith(("<", "!["))]
+        print("\n" + "\n".join(shown).strip())
+    print(f"\nReports: {out}/profile.md, instructions.md, bytes-loop.md, and the flame graph profile-flame.svg")
+    return 0
