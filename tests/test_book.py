@@ -164,6 +164,7 @@ def test_chapters_include_the_measured_reports():
     assert "{{#include results/correct.md}}" in chapter_text("06-correct.md")
     for report in ("profile.md", "instructions.md", "bytes-loop.md"):
         assert f"{{{{#include results/{report}}}}}" in chapter_text("07-profile.md"), report
+    assert "{{#include results/instructions.md}}" in chapter_text("08-simd.md")
     for chapter in ("04-numpy.md", "05-bytes.md"):
         assert "(the-whole-race.md)" in chapter_text(chapter)
     # the reports link their images as results/NAME.png: chapters sit in book/src itself
@@ -439,7 +440,7 @@ def monkeypatch_module():
         yield patch
 
 
-@pytest.mark.parametrize("chapter", ["03-release", "05-bytes", "06-correct", "07-profile", "the-whole-race"])
+@pytest.mark.parametrize("chapter", ["03-release", "05-bytes", "06-correct", "07-profile", "08-simd", "the-whole-race"])
 def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, chapter):
     browser.set_window_size(1280, 900)
     open_page(browser, f"file://{full_size_site}/{chapter}.html")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, have_valgrind
 from course import LESSONS_DIR, build, manifest, measure
 
 LESSONS = manifest.load()
@@ -52,6 +52,8 @@ def test_checkpoint_passes_its_lessons_checks(lesson):
 
 @pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
 def test_exercise_start_fails_its_lessons_checks(lesson):
+    if "vectorized" in lesson.verify and not have_valgrind():
+        pytest.skip("the step is checked by counting instructions, and valgrind is missing")
     if lesson.start:
         result = check(lesson, LESSONS_DIR / lesson.start, None)
     else:
@@ -87,12 +89,14 @@ def test_the_core_crate_passes_its_own_tests(lesson):
 
 
 @pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.every_input], ids=lambda lesson: lesson.dir)
-def test_the_stable_abi_build_passes_the_same_checks(lesson, tmp_path):
+def test_the_stable_abi_build_gives_the_same_answers(lesson, tmp_path):
     """Built for the stable ABI (as PyPy and GraalPy also build), a str's storage is out of
-    reach and the checkpoint's fallback counts instead: it must be just as right. A debug
-    build, to be quick; PyO3 is compiled once more, with the abi3 feature."""
+    reach and the checkpoint's fallback counts instead: it must be just as right, by the
+    checks of the lesson that introduced it, and the checkpoint's own tests. A debug build,
+    to be quick; PyO3 is compiled once more, with the abi3 feature."""
     wheel = build.build_wheel(lesson.path, tmp_path, profile="dev", locked=True, features=("pyo3/abi3-py311",))
     assert "-abi3-" in wheel.name
     build.pip_install(wheel, tmp_path / "site")
-    result = check(lesson, lesson.path, None, site=tmp_path / "site")
+    first = next(lesson for lesson in LESSONS if lesson.every_input)
+    result = check(first, lesson.path, None, site=tmp_path / "site")
     assert result.returncode == 0, result.stdout + result.stderr

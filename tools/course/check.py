@@ -42,6 +42,11 @@ FIXED_BEYOND_ASCII = ["éé", "H₂O", "日日本", "🦀🦀🐍", "ñandú", t
 FIXED_SURROGATES = ["a\ud800\ud800b", "\udfff\udfff", "\ud83e\udd80"]
 FIXED_BYTES = [b"", b"aa", b"abba", b"aab", b"xxyy"]
 WRONG_TYPES = [42, None, ["a", "a"]]
+# Lesson 8 ("vectorized"): fewer machine instructions than this per character of ASCII
+# text, counted by valgrind between calls on these two sizes. Lesson 7's loops take about
+# 10; the vector kernels well under 1, with AVX2 or without.
+VECTORIZED = 2.0
+VECTORIZED_SIZES = (1_000, 101_000)
 # How hard hypothesis looks for a failing input when the fixed examples all pass.
 SEARCH_EXAMPLES = 300
 
@@ -398,6 +403,38 @@ class Checker:
         else:
             self.passed.append("analyse.py runs, and its counts are the Python loop's")
 
+    def vectorized(self) -> None:
+        """Lesson 8: each Rust function costs under VECTORIZED instructions per character of
+        ASCII text, counted by valgrind (exact, the same on every run: no timing)."""
+        import shutil
+
+        from . import profile
+
+        if shutil.which("valgrind") is None:
+            self.passed.append(
+                "(instructions per character not counted: valgrind is not installed here; `just bench` shows the speed)"
+            )
+            return
+        small, large = VECTORIZED_SIZES
+        for item in self.lesson.verify:
+            if not item.startswith("string_doubles:"):
+                continue
+            function = item.split(":")[1]
+            try:
+                counts = profile.callgrind(None, function, [f"letters:{small}", f"letters:{large}"])
+            except RuntimeError as err:
+                self.problem(f"valgrind could not count {item}'s instructions: {str(err).strip()[-300:]}")
+                return
+            per_char = (counts[1] - counts[0]) / (large - small)
+            if per_char >= VECTORIZED:
+                self.problem(
+                    f"{item} costs {per_char:.1f} machine instructions per character of ASCII text (valgrind counted "
+                    f"them); this step's goal is under {VECTORIZED:g}: many characters per instruction, with vector "
+                    "instructions (core/src/lib.rs: the portable kernel, or AVX2)."
+                )
+            else:
+                self.passed.append(f"{item} costs {per_char:.2f} instructions per character of ASCII text")
+
     def own_tests(self) -> None:
         """Run doubles.py's own tests and benchmarks (timing off), noting what they time."""
         with tempfile.TemporaryDirectory() as tmp:
@@ -446,6 +483,8 @@ class Checker:
             self.line_tables()
         if "analyse.py" in self.lesson.verify:
             self.analyse_script()
+        if "vectorized" in self.lesson.verify and not self.problems:
+            self.vectorized()
         if not self.problems:
             self.own_tests()
         return self.report()

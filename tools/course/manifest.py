@@ -25,6 +25,8 @@ JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
 # "module:function": a function of doubles.py or of the Rust module string_doubles.
 FUNCTION = re.compile(r"(doubles|string_doubles):\w+")
 RUST_FUNCTION = re.compile(r"string_doubles:\w+")
+# The checks a lesson's `verify` may name besides functions (see check.py and lessons.toml).
+CHECKS = ("release-build", "line-tables", "analyse.py", "vectorized")
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ LESSON_KEYS = {
     "number": Key("int"),
     "dir": Key("str"),
     "title": Key("str"),
-    "verify": Key("list of str", pattern=re.compile(rf"{FUNCTION.pattern}|release-build|line-tables|analyse\.py")),
+    "verify": Key("list of str", pattern=re.compile(rf"{FUNCTION.pattern}|{'|'.join(re.escape(c) for c in CHECKS)}")),
     "hint": Key("text"),
     # The Rust functions this lesson introduces or changes: `just race` builds each from
     # this lesson's checkpoint, in debug and in release, and races both.

@@ -16,6 +16,7 @@ from . import contenders, manifest
 from .measure import Contender, load_extension, rust_contenders  # noqa: F401  (tests use load_extension)
 
 ORACLE = "python-zip"
+FIND = "reference-bytes-find"
 
 
 def checkpoint_function(lesson: manifest.Lesson, name: str, namespace: dict | None = None):
@@ -70,3 +71,11 @@ def numba_contenders() -> list[Contender]:
 def rust_from_lessons() -> list[Contender]:
     """Every Rust function the manifest lists (its `contenders`), in debug and in release."""
     return rust_contenders(manifest.rust_contenders(), ["dev", "release"])
+
+
+def references() -> list[Contender]:
+    """Yardsticks timed beside the versions, not versions themselves: their answers are not checked."""
+    return [
+        Contender(FIND, "bytes.find, an absent byte (yardstick)", "reference", contenders.find_absent_byte,
+                  prepare=contenders.utf8, note="one pass over the text's UTF-8", reference=True),
+    ]  # fmt: skip

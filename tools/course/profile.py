@@ -203,13 +203,17 @@ def sampling_section(out: Path, lines: int) -> list[str]:
 # --- instructions: valgrind's callgrind ---------------------------------------------------
 
 
-def callgrind(site: Path, function: str, specs: list[str]) -> list[int]:
-    """Instructions of each call of `function` on texts KIND:SIZE, warm-up call first."""
+def callgrind(site: Path | None, function: str, specs: list[str]) -> list[int]:
+    """Instructions of each call of `function` on texts KIND:SIZE, warm-up call first,
+    with the string_doubles built into `site` (None: the one this Python imports)."""
     with tempfile.TemporaryDirectory() as tmp:
         cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={ENTRY}",
                f"--dump-after={ENTRY}", f"--callgrind-out-file={tmp}/cg.%p",
                sys.executable, "-m", "course.probe", function, *specs]  # fmt: skip
-        env = {**env_for(site), "PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "tools")])}
+        inherited = [] if site is None else [str(site)]
+        inherited += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+        path = os.pathsep.join([*inherited, str(ROOT / "tools")])
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": path}
         done = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if done.returncode != 0:
             raise RuntimeError(done.stderr[-2000:])
@@ -259,6 +263,11 @@ def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
     report._finish(fig, path, s)
 
 
+def per_char(count: float) -> str:
+    """Three significant figures or so: 260.1, 5.8, 0.14."""
+    return f"{count:,.1f}" if count >= 1 else f"{count:.2f}"
+
+
 def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s: dict) -> list[str]:
     md = ["### Instructions: valgrind's callgrind", ""]
     if shutil.which("valgrind") is None:
@@ -273,7 +282,7 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
         return md + [f"> callgrind failed: {str(err).strip().splitlines()[-1:]}", ""]
     small, large = sizes
     header = ["version", "one call on 'ab'", *[f"per character: {texts.LABELS[kind]}" for kind in KINDS]]
-    body = [[row["name"], f"{row['call']:,}", *[f"{row['per_char'][kind]:,.1f}" for kind in KINDS]] for row in rows]
+    body = [[row["name"], f"{row['call']:,}", *[per_char(row["per_char"][kind]) for kind in KINDS]] for row in rows]
     instructions_chart(rows, out / "instructions.png", s)
     return md + [
         "Counted from the moment CPython enters the Rust function to the moment it returns, so Python's "

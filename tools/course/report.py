@@ -52,6 +52,8 @@ class Row:
 
     @property
     def answer_text(self) -> str:
+        if not self.answer.checked:
+            return "— (a yardstick, not a count)"
         if self.answer.correct:
             return "✓ right"
         why = " (compares bytes, not characters)" if self.wrong_as_documented else " ⚠ **a bug**"
@@ -196,6 +198,7 @@ class Claim:
     low: float
     high: float
     reading: str = ""  # how we read a claim that is not a plain "faster" or "slower"
+    source: str = "tutorial"  # or "target": a goal the course set itself (lesson 8's)
 
 
 CLAIMS = [
@@ -205,9 +208,18 @@ CLAIMS = [
     Claim("numpy-only-just", "numpy against the release build: “faster? No, but only just”", "numpy", "release", 1, 2,
           "read as slower, by less than 2×"),
     Claim("bytes-faster", "Rust over bytes: faster than over characters (in our words)", "bytes", "release", 0, 1),
+    Claim("simd-5x-count_nonzero", "lesson 8's count_doubles: at least 5× faster than numpy count_nonzero", "simd",
+          "count_nonzero", 0, 1 / 5, source="target"),
+    Claim("simd-near-find", "lesson 8's count_doubles: within 1.5× of one bytes.find pass over the text", "simd",
+          "find", 0, 1.5, "read as at most 1.5× slower", source="target"),
 ]  # fmt: skip
 
-ROLE_NAMES = {"python": "the Python loop", "release": "the release build", "debug": "the debug build"}
+ROLE_NAMES = {"python": "the Python loop", "release": "the release build", "debug": "the debug build",
+              "count_nonzero": "numpy count_nonzero", "find": "one bytes.find pass"}  # fmt: skip
+HEADINGS = {
+    "tutorial": ("How this machine compares with the original tutorial", "the tutorial"),
+    "target": ("Lesson 8's targets, on this machine", "the target"),
+}
 TOO_CLOSE = "too close to call on this machine"
 
 
@@ -234,23 +246,26 @@ def claims(m: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[C
 
 
 def claims_section(m: Measurement, workload: str, roles: dict[str, str]) -> list[str]:
-    judged = claims(m, workload, roles)
-    if not judged:
-        return []
-    body = []
-    for claim, est, word in judged:
-        said = claim.said + (f" ({claim.reading})" if claim.reading else "")
-        shown = f"**{word}**" if word in ("agrees", "disagrees") else word
-        body.append([said, f"{relative(est)} than {ROLE_NAMES.get(claim.versus, claim.versus)}", shown])
-    return [
-        "#### How this machine compares with the original tutorial",
-        "",
-        "A verdict only where the whole 95% interval is on one side of what the tutorial said, with a "
-        f"{(measure.RUN_TO_RUN - 1):.0%} margin for the way separate runs differ; otherwise *{TOO_CLOSE}*.",
-        "",
-        table(["the tutorial", "measured here (95% interval)", "verdict"], body),
-        "",
-    ]
+    out = []
+    for source, (heading, column) in HEADINGS.items():
+        judged = [item for item in claims(m, workload, roles) if item[0].source == source]
+        if not judged:
+            continue
+        body = []
+        for claim, est, word in judged:
+            said = claim.said + (f" ({claim.reading})" if claim.reading else "")
+            shown = f"**{word}**" if word in ("agrees", "disagrees") else word
+            body.append([said, f"{relative(est)} than {ROLE_NAMES.get(claim.versus, claim.versus)}", shown])
+        out += [
+            f"#### {heading}",
+            "",
+            f"A verdict only where the whole 95% interval is on one side of what {column} said, with a "
+            f"{(measure.RUN_TO_RUN - 1):.0%} margin for the way separate runs differ; otherwise *{TOO_CLOSE}*.",
+            "",
+            table([column, "measured here (95% interval)", "verdict"], body),
+            "",
+        ]
+    return out
 
 
 # --- the stamp -------------------------------------------------------------------------
@@ -312,6 +327,7 @@ COLORS = {
     "numba": "#7b4fb3",
     "rust-debug": "#e3a587",
     "rust-release": "#b7410e",
+    "reference": "#9a9a9a",
 }
 # One colour and one marker per line: twelve colours that differ in hue and lightness.
 LINE_COLORS = ["#000000", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",

@@ -1,0 +1,163 @@
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+/// Count doubles, in Rust: `import string_doubles` in Python.
+///
+/// This crate is only the binding: it turns Python objects into slices and hands them
+/// to the `doubles_core` crate (core/), where the counting is, with no Python in it.
+#[pymodule]
+mod string_doubles {
+    use super::{count_buffer, count_str, count_utf8};
+    use pyo3::prelude::*;
+    use pyo3::types::PyString;
+
+    // ANCHOR: count_doubles
+    /// Count the places where a character is followed by the same character.
+    ///
+    /// Takes a str (any str: each character is compared, as the Python loop does) or a
+    /// bytes-like object (bytes, bytearray, memoryview, a numpy array of one-byte items),
+    /// whose bytes are compared.
+    #[pyfunction]
+    fn count_doubles(val: &Bound<'_, PyAny>) -> PyResult<u64> {
+        match val.cast::<PyString>() {
+            Ok(text) => count_str(text),
+            Err(_) => count_buffer(val, "count_doubles"),
+        }
+    }
+    // ANCHOR_END: count_doubles
+
+    // ANCHOR: count_doubles_bytes
+    /// Count the places where a byte is followed by the same byte.
+    ///
+    /// A str is counted over its UTF-8 encoding, as the tutorial's bytes version did
+    /// (beyond ASCII, that is not the count of doubled characters).
+    #[pyfunction]
+    fn count_doubles_bytes(val: &Bound<'_, PyAny>) -> PyResult<u64> {
+        match val.cast::<PyString>() {
+            Ok(text) => count_utf8(text),
+            Err(_) => count_buffer(val, "count_doubles_bytes"),
+        }
+    }
+    // ANCHOR_END: count_doubles_bytes
+}
+
+// ANCHOR: count_str
+/// Count the doubled characters of a str where CPython keeps them: no copy, no decoding.
+///
+/// CPython stores a str in the narrowest of three kinds that holds all its characters:
+/// one byte per character (Latin-1), two (UCS-2) or four (UCS-4). Each item is one code
+/// point, lone surrogates included, so comparing items compares characters.
+#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
+    use pyo3::types::string::PyStringData;
+
+    // SAFETY: `data` reads the str's storage kind from a C bit field, whose layout PyO3
+    // checks on little-endian targets such as x86_64 and aarch64; the course's tests
+    // compare every storage kind against the Python loop. The slice borrows `text`,
+    // which stays alive for this whole call, and a str never changes once made.
+    let data = unsafe { text.data() }?;
+    Ok(match data {
+        PyStringData::Ucs1(items) => doubles_core::count_doubles(items),
+        PyStringData::Ucs2(items) => doubles_core::count_doubles(items),
+        PyStringData::Ucs4(items) => doubles_core::count_doubles(items),
+    })
+}
+
+/// Where the storage is out of reach (the stable ABI, PyPy, GraalPy): ask Python for
+/// UTF-32, one four-byte item per character. "surrogatepass" keeps lone surrogates,
+/// which the Python loop counts like any other character. A copy, but a right answer.
+#[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
+fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
+    use pyo3::types::PyBytes;
+
+    let utf32 = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
+    let (chars, _) = utf32.cast::<PyBytes>()?.as_bytes().as_chunks::<4>();
+    Ok(doubles_core::count_doubles(chars))
+}
+// ANCHOR_END: count_str
+
+// ANCHOR: count_utf8
+/// Count equal neighbouring bytes of a str's UTF-8 encoding.
+fn count_utf8(text: &Bound<'_, PyString>) -> PyResult<u64> {
+    // An ASCII str is stored as its own UTF-8: count those bytes where they lie.
+    if let Some(ascii) = ascii_storage(text) {
+        return Ok(doubles_core::count_doubles(ascii));
+    }
+    // `encode_utf8` makes a temporary bytes object and raises UnicodeEncodeError for a
+    // lone surrogate, as str.encode() does. (`text.to_str()` would avoid that copy for
+    // ASCII text, but for any other str CPython would keep a UTF-8 copy inside it.)
+    let utf8 = text.encode_utf8()?;
+    Ok(doubles_core::count_doubles(utf8.as_bytes()))
+}
+
+/// The stored bytes of an ASCII str, which are its UTF-8; None for any other str.
+#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
+fn ascii_storage<'a>(text: &'a Bound<'_, PyString>) -> Option<&'a [u8]> {
+    use pyo3::types::string::PyStringData;
+
+    // SAFETY: as in `count_str`: PyO3 reads the storage kind from a bit field checked
+    // on our targets, and the slice borrows `text`, which outlives it and never changes.
+    match unsafe { text.data() } {
+        Ok(PyStringData::Ucs1(bytes)) if bytes.is_ascii() => Some(bytes),
+        _ => None,
+    }
+}
+
+/// Where the storage is out of reach, every str goes through `encode_utf8`.
+#[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
+fn ascii_storage<'a>(_text: &'a Bound<'_, PyString>) -> Option<&'a [u8]> {
+    None
+}
+// ANCHOR_END: count_utf8
+
+// ANCHOR: count_buffer
+/// Count equal neighbouring bytes of a bytes-like object: anything that shares its
+/// memory through Python's buffer protocol, one byte per item, in one dimension.
+fn count_buffer(val: &Bound<'_, PyAny>, function: &str) -> PyResult<u64> {
+    use pyo3::buffer::PyUntypedBuffer;
+    use pyo3::exceptions::{PyTypeError, PyValueError};
+
+    let accepts = "a str or a bytes-like object (bytes, bytearray, memoryview, a numpy array of one-byte items)";
+    let type_name = val.get_type().name()?;
+    let buffer = PyUntypedBuffer::get(val).map_err(|err| {
+        if err.is_instance_of::<PyTypeError>(val.py()) {
+            PyTypeError::new_err(format!("{function}() takes {accepts}, not {type_name}"))
+        } else {
+            err // the object has a buffer, and giving it failed: say what Python said
+        }
+    })?;
+    if buffer.item_size() != 1 {
+        return Err(PyTypeError::new_err(format!(
+            "{function}() takes {accepts}; this {type_name} has items of {} bytes",
+            buffer.item_size()
+        )));
+    }
+    if buffer.dimensions() != 1 || buffer.suboffsets().is_some() {
+        return Err(PyValueError::new_err(format!(
+            "{function}() takes a one-dimensional sequence of bytes; this {type_name} has {} dimensions \
+             (flatten it first, e.g. with numpy's .ravel())",
+            buffer.dimensions()
+        )));
+    }
+    let len = buffer.item_count();
+    let start = buffer.buf_ptr().cast::<u8>().cast_const();
+    if buffer.is_c_contiguous() {
+        // SAFETY: the exporter guarantees `len` readable one-byte items from `start`,
+        // contiguous, for as long as `buffer` (which we hold) is not released. We hold
+        // the GIL and call no Python code while the slice lives, so nothing can write
+        // to the memory meanwhile.
+        let bytes = unsafe { std::slice::from_raw_parts(start, len) };
+        return Ok(doubles_core::count_doubles(bytes));
+    }
+    // A strided view, such as memoryview(data)[::2] or a numpy slice a[::3]: copy the
+    // items into a contiguous vector first.
+    let stride = buffer.strides()[0];
+    let items: Vec<u8> = (0..len)
+        // SAFETY: in a one-dimensional buffer without suboffsets, item i lies at
+        // start + i * stride for i < len (the buffer protocol's definition); the memory
+        // stays valid while we hold `buffer`, and the GIL keeps writers out.
+        .map(|i| unsafe { *start.offset(i as isize * stride) })
+        .collect();
+    Ok(doubles_core::count_doubles(&items))
+}
+// ANCHOR_END: count_buffer
