@@ -401,7 +401,7 @@ def _full_size_race(out: Path) -> str:
     from course import measure, peers, race, report, texts
 
     contenders = [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
-                  *peers.rust_from_lessons()]  # fmt: skip
+                  *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
     workloads = [texts.workload("letters", size) for size in race.SIZES]
     workloads += [texts.workload(kind, race.BEYOND_ASCII_SIZE) for kind in race.BEYOND_ASCII]
     rng = np.random.default_rng(0)

@@ -377,3 +377,22 @@ def test_the_race_judges_lesson_8s_targets(measured_results):
     text = (measured_results / "race.md").read_text()
     assert "#### Lesson 8's targets, on this machine" in text
     assert "at least 5× faster than numpy count_nonzero" in text and "one bytes.find pass" in text
+    assert "lesson 8's count_doubles on 10 letters: not slower than the Python loop" in text
+
+
+def test_lesson_8s_per_byte_targets_compare_texts_of_the_same_length():
+    """Wider storage against ASCII, per byte: from the rounds' own pairs, scaled by width."""
+    simd = f"rust-count_doubles-lesson{race.SIMD_LESSON}-release"
+    contenders = [peers.oracle(), measure.Contender(simd, "simd", "rust-release", len)]
+    workloads = [texts.workload("letters", 10), texts.workload("letters", 1000), texts.workload("cjk", 1000),
+                 texts.workload("emoji", 1000)]  # fmt: skip
+    per_byte = {"letters": 1.0, "cjk": 2.0, "emoji": 4.0 * 3}  # emoji: 3 times ASCII's time per byte
+    rounds = [{w["id"]: {simd: 1e-6 * w["size"] * per_byte[w["kind"]] / 1000, peers.ORACLE: 1e-3} for w in workloads}
+              for _ in range(measure.MIN_ROUNDS)]  # fmt: skip
+    answers = [measure.Answer(c.id, w["id"], 1, 1) for w in workloads for c in contenders]
+    m = measure.Measurement(contenders, workloads, answers, rounds=rounds, budget=1.0, load=None)
+    judged = {claim.id: (est.median, report.verdict(claim, est, len(m.rounds)))
+              for claim, est, _ in race.simd_targets(m, workloads[:2], workloads[2:])}  # fmt: skip
+    assert judged["simd-per-byte-cjk"] == (pytest.approx(1.0), "agrees")
+    assert judged["simd-per-byte-emoji"] == (pytest.approx(3.0), "disagrees")
+    assert judged["simd-tiny"][1] == "agrees"

@@ -55,6 +55,11 @@ def test_profile_counts_instructions_per_call_and_per_character(profiled, valgri
             release = rows[name.replace("debug", "release")]
             assert call > release[0] and per_char[0] > release[1], name
     assert (profiled / "instructions.png").read_bytes().startswith(b"\x89PNG")
+    # one call on 'ab' taken apart: PyO3's entry point first, our functions among the rest
+    call = re.search(r"Where the ([\d,]+) instructions of one call `count_doubles\('ab'\)` go", text)
+    assert call, text
+    assert f"| `fastcall_cfunction_with_keywords` | {call.group(1)} | 100% |" in text
+    assert "| `string_doubles::count_str` |" in text
 
 
 def test_profile_writes_the_byte_loops_machine_code(profiled):

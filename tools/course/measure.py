@@ -396,6 +396,15 @@ def paired_ratio(m: Measurement, workload: str, contender: str, versus: str) -> 
     return bootstrap_median(m.times(workload, contender) / m.times(workload, versus), m.seed)
 
 
+def cross_ratio(m: Measurement, contender: str, workload: str, versus: str, scale: float = 1.0) -> Estimate | None:
+    """One contender's time on `workload` / its time on `versus`, divided by `scale`,
+    paired round by round (both were timed in every round): e.g. time per byte of a wider
+    text against an ASCII one, with scale = bytes per character."""
+    if not m.timed:
+        return None
+    return bootstrap_median(m.times(workload, contender) / m.times(versus, contender) / scale, m.seed)
+
+
 # --- command lines -----------------------------------------------------------------------
 
 

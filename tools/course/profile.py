@@ -224,6 +224,42 @@ def callgrind(site: Path | None, function: str, specs: list[str]) -> list[int]:
     return counts[1:]  # the warm-up call left out
 
 
+def call_breakdown(site: Path, function: str, top: int = 8) -> list[tuple[str, int, float]]:
+    """Where the instructions of one call on 'ab' go: (function, instructions with what it
+    calls, share of the call), from callgrind_annotate, the call's own frames only."""
+    with tempfile.TemporaryDirectory() as tmp:
+        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={ENTRY}",
+               f"--dump-after={ENTRY}", f"--callgrind-out-file={tmp}/cg.%p",
+               sys.executable, "-m", "course.probe", function, "letters:2"]  # fmt: skip
+        env = {**env_for(site), "PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "tools")])}
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        dumps = sorted(Path(tmp).glob("cg.*.2"))  # .1 is the warm-up call
+        if done.returncode != 0 or not dumps:
+            raise RuntimeError(done.stderr[-2000:])
+        annotate = ["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(dumps[0])]
+        listing = subprocess.run(annotate, capture_output=True, text=True).stdout
+    # The table of functions: after its "file:function" header, up to the first blank line.
+    table = listing.split("file:function", 1)[-1].split("\n", 2)[-1].split("\n\n", 1)[0]
+    lines = re.findall(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+(.*?)(?: \[[^\]]*\])?$", table, re.M)
+    counts = [(int(n.replace(",", "")), where) for n, where in lines if where != "PROGRAM TOTALS"]
+    total = max(n for n, _ in counts)
+    seen, out = set(), []
+    for n, where in sorted(counts, key=lambda item: -item[0]):
+        name = where.split(":", 1)[1] if ":" in where else where
+        name = re.sub(r"'\d+$", "", name)  # callgrind's marks for recursion levels
+        name = re.sub(r"^<(.*?) as .*>::(\w+)$", r"\1::\2", name)  # <Type as Trait>::method: Type::method
+        while (shorter := re.sub(r"<[^<>]*>", "", name)) != name:
+            name = shorter
+        name = "::".join(name.removeprefix("::").split("::")[-2:])
+        if n >= total or name in seen:  # the call's callers, and the same function again
+            continue
+        seen.add(name)
+        out.append((name, n, n / total))
+        if len(out) == top:
+            break
+    return [(ENTRY.split("::")[-1], total, 1.0), *out]
+
+
 def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict]:
     lessons = sorted({lesson for lesson, _ in manifest.rust_contenders() if lesson.number >= 5}, key=lambda x: x.number)
     small, large = sizes
@@ -284,6 +320,21 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
     header = ["version", "one call on 'ab'", *[f"per character: {texts.LABELS[kind]}" for kind in KINDS]]
     body = [[row["name"], f"{row['call']:,}", *[per_char(row["per_char"][kind]) for kind in KINDS]] for row in rows]
     instructions_chart(rows, out / "instructions.png", s)
+    lesson = script_lesson()
+    try:
+        parts = call_breakdown(build.checkpoint_site(lesson, "release"), "count_doubles")
+    except RuntimeError as err:
+        parts_md = [f"> callgrind could not take one call apart: {str(err).strip().splitlines()[-1:]}"]
+    else:
+        parts_md = [
+            f"Where the {parts[0][1]:,} instructions of one call `count_doubles('ab')` go (lesson {lesson.number}, "
+            "release; each function with what it calls, so the shares overlap):",
+            "",
+            report.table(
+                ["function", "instructions", "share of the call"],
+                [[f"`{name}`", f"{n:,}", f"{share:.0%}"] for name, n, share in parts],
+            ),  # fmt: skip
+        ]
     return md + [
         "Counted from the moment CPython enters the Rust function to the moment it returns, so Python's "
         "own start-up and the making of the texts count nothing. *Per character* is the difference "
@@ -293,6 +344,8 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
         report.table(header, body),
         "",
         "![Instructions per character, per version, log scale](results/instructions.png)",
+        "",
+        *parts_md,
         "",
     ]
 

@@ -41,6 +41,35 @@ def roles(contenders: list[measure.Contender]) -> dict[str, str]:
     return {role: cid for role, cid in found.items() if cid in ids}
 
 
+# Bytes per character in CPython's storage of each kind of text.
+STORAGE_BYTES = {"letters": 1, "accented": 1, "cjk": 2, "emoji": 4}
+
+
+def simd_targets(m: Measurement, letters: list[dict], beyond: list[dict]) -> list:
+    """Lesson 8's targets that compare workloads: wider storage no slower per byte than
+    1.5 times ASCII's rate (on texts of the same length), and never slower than the
+    Python loop, on the smallest text too."""
+    simd = f"rust-count_doubles-lesson{SIMD_LESSON}-release"
+    if not m.timed or simd not in {c.id for c in m.contenders}:
+        return []
+    out = []
+    same_size = {w["size"]: w for w in letters}
+    for w in beyond:
+        ascii_text, width = same_size.get(w["size"]), STORAGE_BYTES[w["kind"]]
+        if ascii_text is None or width == 1:
+            continue
+        claim = report.Claim(f"simd-per-byte-{w['kind']}", f"lesson 8's count_doubles on {texts.LABELS[w['kind']]} "
+                             f"({width} bytes a character): per byte, at most 1.5× ASCII's time", "simd", "ascii",
+                             0, 1.5, source="target")  # fmt: skip
+        est = measure.cross_ratio(m, simd, w["id"], ascii_text["id"], scale=width)
+        out.append((claim, est, f"ASCII letters, per byte ({w['size']:,} characters of each)"))
+    smallest = letters[0]
+    claim = report.Claim("simd-tiny", f"lesson 8's count_doubles on {smallest['size']:,} letters: not slower than "
+                         "the Python loop", "simd", "python", 0, 1, source="target")  # fmt: skip
+    out.append((claim, measure.paired_ratio(m, smallest["id"], simd, peers.ORACLE), "the Python loop"))
+    return out
+
+
 def overtakes(sizes: list[int], ratios: dict[int, measure.Estimate]) -> str:
     """The smallest size from which a version stays clearly faster than the Python loop, in words."""
     clear = [ratios[size].side_of(1) < 0 for size in sizes]
@@ -137,7 +166,7 @@ def render(m: Measurement, s: dict, race_size: int) -> str:
         report.bar_chart(race_rows, out / "race-1m.png", f"count_doubles on {race_size:,} random ASCII letters", s,
                          log=True)  # fmt: skip
         md += [f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)", ""]
-        md += report.claims_section(m, race["id"], roles(m.contenders))
+        md += report.claims_section(m, race["id"], roles(m.contenders), simd_targets(m, letters, beyond))
 
         md += ["### Size sweep: where each version overtakes the Python loop", ""]
         md += [

@@ -245,17 +245,24 @@ def claims(m: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[C
     return out
 
 
-def claims_section(m: Measurement, workload: str, roles: dict[str, str]) -> list[str]:
+def claims_section(
+    m: Measurement, workload: str, roles: dict[str, str], more: list[tuple[Claim, Estimate, str]] = ()
+) -> list[str]:
+    """The claims' tables, one per source; `more`: claims judged elsewhere (on other
+    workloads), as (claim, estimate, how to name what it was measured against)."""
     out = []
+    judged_here = [(claim, est, ROLE_NAMES.get(claim.versus, claim.versus)) for claim, est, _ in
+                   claims(m, workload, roles)]  # fmt: skip
     for source, (heading, column) in HEADINGS.items():
-        judged = [item for item in claims(m, workload, roles) if item[0].source == source]
+        judged = [item for item in [*judged_here, *more] if item[0].source == source]
         if not judged:
             continue
         body = []
-        for claim, est, word in judged:
+        for claim, est, versus in judged:
             said = claim.said + (f" ({claim.reading})" if claim.reading else "")
+            word = verdict(claim, est, len(m.rounds))
             shown = f"**{word}**" if word in ("agrees", "disagrees") else word
-            body.append([said, f"{relative(est)} than {ROLE_NAMES.get(claim.versus, claim.versus)}", shown])
+            body.append([said, f"{relative(est)} than {versus}", shown])
         out += [
             f"#### {heading}",
             "",
