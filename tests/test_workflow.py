@@ -333,3 +333,35 @@ def test_lesson_6s_core_crate_comes_and_goes_with_the_lesson(course):
     assert not (course.root / "core").exists(), "lesson 5 has no core/: checking it out must remove it"
     name = SAVED.search(out).group(1)
     assert (course.root / ".course/saved" / name / "core/src/notes.rs").read_text() == "// my own notes\n"
+
+
+def test_every_checkpoint_stays_a_crate_of_its_own_whatever_the_working_copy(course):
+    """From lesson 6 on, the working copy's Cargo.toml is a workspace; cargo looks for one
+    in the folders above a crate, so the checkpoints under lessons/ must not be taken for
+    its members (`just race` and `just profile` build them from there)."""
+    import subprocess
+
+    from course import manifest
+
+    course.just("lesson-8")
+    for lesson in manifest.load():
+        if lesson.has_rust:
+            toml = course.root / "lessons" / lesson.dir / "Cargo.toml"
+            cmd = ["cargo", "metadata", "--no-deps", "--format-version", "1", "--manifest-path", str(toml)]
+            result = subprocess.run(cmd, capture_output=True, text=True)
+            assert result.returncode == 0, f"{lesson.dir}: {result.stderr}"
+
+
+def test_a_diff_cut_short_by_head_says_nothing_more(course):
+    """`just solution | head`: once the reader has stopped reading, no Python traceback."""
+    import subprocess
+
+    read, write = os.pipe()
+    os.close(read)  # a reader that has gone: every write fails, as after `head` exits
+    try:
+        result = subprocess.run(["just", "diff", "5", "8"], cwd=course.root, env=course.env, stdout=write,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+    finally:
+        os.close(write)
+    assert result.returncode == 0
+    assert "Traceback" not in result.stderr and "BrokenPipe" not in result.stderr, result.stderr

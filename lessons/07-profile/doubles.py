@@ -5,6 +5,7 @@ Build the Rust module, then run the tests and the benchmarks:
     pytest doubles.py
 """
 
+import array
 import os
 import random
 import string
@@ -69,10 +70,12 @@ def test_examples(text):
 # ANCHOR: every_str
 # Every kind of str CPython stores: one byte per character (up to U+00FF), two (up to
 # U+FFFF, lone surrogates such as "\ud800" included) or four. A few characters repeat
-# often, so that the texts have doubles.
+# often, so that the texts have doubles, among them look-alikes of "a" (U+0061): code
+# points that end in the same byte (U+0161) or the same two bytes (U+10061).
 # (st.text() would leave lone surrogates out: a list of characters, joined, keeps them.)
 def texts(highest: int) -> st.SearchStrategy[str]:
-    often = st.sampled_from(["a", "a", chr(highest), chr(highest)])
+    look_alikes = [c for c in "\u0161\U00010061" if ord(c) <= highest]
+    often = st.sampled_from(["a", "a", chr(highest), chr(highest), *look_alikes])
     return st.lists(often | st.characters(max_codepoint=highest), max_size=60).map("".join)
 
 
@@ -110,7 +113,7 @@ def test_rust_counts_bytes_in_every_bytes_like_object(data):
     assert string_doubles.count_doubles_bytes(data) == count_doubles(data)
 
 
-@pytest.mark.parametrize("wrong", [42, None, ["a", "a"], np.array([1, 1], dtype=np.int64)])
+@pytest.mark.parametrize("wrong", [42, None, ["a", "a"], np.array([1, 1], dtype=np.int64), array.array("H", [7, 7])])
 def test_rust_says_which_types_it_takes(wrong):
     with pytest.raises(TypeError, match="a str or a bytes-like object"):
         string_doubles.count_doubles(wrong)

@@ -1,6 +1,7 @@
 """`python -m course COMMAND`: the justfile's recipes call this."""
 
 import argparse
+import os
 import sys
 
 from . import CourseError, commands
@@ -82,6 +83,9 @@ def main(argv: list[str]) -> int:
     except CourseError as err:
         print(err, file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `just solution | head`: the reader has seen enough
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return 0
     return 1
 
 

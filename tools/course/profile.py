@@ -22,6 +22,7 @@ import argparse
 import collections
 import concurrent.futures
 import os
+import platform
 import pstats
 import re
 import shutil
@@ -33,6 +34,7 @@ from pathlib import Path
 from . import ROOT, build, bytes_loop, manifest, report, results, texts
 
 LINES = 500_000  # lines of analyse.py's text: a couple of seconds, some hundred samples
+NATIVE = platform.system() != "Darwin"  # py-spy's --native is not supported on macOS
 RATE = 100  # py-spy samples per second (higher rates slow the script and skew the picture)
 SIZES = (1_000, 100_000)  # characters of the texts callgrind measures, per character
 KINDS = ["letters", "accented", "cjk"]  # 1 byte per character in CPython and UTF-8; 1 and 2; 2 and 3
@@ -98,12 +100,17 @@ def record(fmt: str, out: Path, lesson: manifest.Lesson, site: Path, lines: int)
     exe = pyspy()
     if exe is None:
         return "py-spy is not installed in the course's .venv (`just doctor` says how to install it)."
-    cmd = [exe, "record", "--native", "--rate", str(RATE), "--format", fmt, "-o", str(out), "--",
+    native = ["--native"] if NATIVE else []  # py-spy reads native frames on Linux and Windows only
+    cmd = [exe, "record", *native, "--rate", str(RATE), "--format", fmt, "-o", str(out), "--",
            sys.executable, "analyse.py", "--lines", str(lines)]  # fmt: skip
     for _ in range(2):  # a script that ends within milliseconds can end before py-spy looks: once more
         out.unlink(missing_ok=True)
         done = subprocess.run(cmd, cwd=lesson.path, env=env_for(site), capture_output=True, text=True)
         if done.returncode == 0 and out.is_file():
+            if fmt == "flamegraph":  # its title is py-spy's whole command line, paths and all
+                svg = out.read_text()
+                title = f"python analyse.py --lines {lines:,}, sampled by py-spy" + (" --native" if NATIVE else "")
+                out.write_text(re.sub(r'(<text id="title"[^>]*>)[^<]*(</text>)', rf"\g<1>{title}\g<2>", svg, count=1))
             return None
     said = [line for line in (done.stderr + done.stdout).splitlines() if line.startswith("Error")]
     why = said[0] if said else f"exit status {done.returncode}"
@@ -176,6 +183,9 @@ def sampling_section(out: Path, lines: int) -> list[str]:
     lesson = script_lesson()
     site = build.checkpoint_site(lesson, "release")
     md = [f"### Sampling: py-spy on `python analyse.py --lines {lines:,}` (lesson {lesson.number}, release)", ""]
+    if not NATIVE:
+        md += ["> On macOS py-spy cannot read native frames: only Python's are shown, and Rust's time is "
+               "counted in the Python line that calls it.", ""]  # fmt: skip
     svg = out / "profile-flame.svg"
     svg.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
@@ -284,16 +294,18 @@ def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict
 
 def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
     plt = report._pyplot()
-    fig, ax = plt.subplots(figsize=(report.WIDTH_IN, 0.5 * len(rows) * len(KINDS) / 2 + 1.8))
+    fig, ax = plt.subplots(figsize=(report.WIDTH_IN, 0.34 * len(rows) * len(KINDS) / 2 + 1.8))
     height = 0.8 / len(KINDS)
     for i, kind in enumerate(KINDS):
         values = [row["per_char"][kind] for row in rows]
         positions = [r + i * height for r in range(len(rows))]
         ax.barh(positions, values, height=height, label=texts.LABELS[kind])
-    ax.set_yticks([r + height * (len(KINDS) - 1) / 2 for r in range(len(rows))], [row["name"] for row in rows])
+    labels = [row["name"].replace(" (", "\n(", 1) for row in rows]  # the function, then lesson and build
+    ax.set_yticks([r + height * (len(KINDS) - 1) / 2 for r in range(len(rows))], labels, fontsize=9)
     ax.invert_yaxis()
     ax.set_xscale("log")
-    ax.set_xlabel("machine instructions per character (log scale): fewer is faster")
+    ax.set_xlim(right=max(max(row["per_char"].values()) for row in rows) * 60)  # room for the legend
+    ax.set_xlabel("instructions per character (log scale): fewer is faster")
     ax.set_title("What each character costs, counted by callgrind")
     ax.legend(loc="lower right")
     report._finish(fig, path, s)
