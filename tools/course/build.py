@@ -22,11 +22,10 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from importlib.metadata import version
 from pathlib import Path
 
-from . import ROOT, CourseError
+from . import ROOT, CourseError, read_toml
 
 TARGET_DIR = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 
@@ -39,13 +38,8 @@ def interpreter() -> str:
 def profile_of(crate: Path) -> str:
     """The cargo profile the crate's pyproject.toml asks maturin for ("dev" if none)."""
     path = crate / "pyproject.toml"
-    try:
-        with path.open("rb") as f:
-            settings = tomllib.load(f)
-    except FileNotFoundError:
-        raise CourseError(f"{path.name} is missing: maturin needs it to build the Rust code.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise CourseError(f"{path.name} can't be read: {err}. `just diff` shows the checkpoint's version.") from None
+    missing = f"{path.name} is missing: maturin needs it to build the Rust code."
+    settings = read_toml(path, missing, "`just diff` shows the checkpoint's version.")
     return settings.get("tool", {}).get("maturin", {}).get("profile", "dev")
 
 

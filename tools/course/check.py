@@ -31,7 +31,7 @@ import tempfile
 import traceback
 from pathlib import Path
 
-from . import ROOT, build, manifest, texts
+from . import ROOT, CourseError, build, manifest, read_toml, texts
 
 # Examples tried before hypothesis searches: the lesson's own, and texts beyond ASCII
 # that catch byte comparisons ("H₂O": ₂ is E2 82 82, a double in bytes only).
@@ -68,11 +68,7 @@ SEARCH_EXAMPLES = 300
 
 def oracle():
     """Lesson 1's count_doubles, the Python loop every other version must agree with."""
-    path = manifest.find(1).path / "doubles.py"
-    spec = importlib.util.spec_from_file_location("course_oracle", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.count_doubles
+    return manifest.find(1).python_function("count_doubles")
 
 
 # --- saying what went wrong ---------------------------------------------------------
@@ -130,12 +126,9 @@ def bytes_like(data: bytes) -> list[tuple[str, object]]:
 def keeps_line_tables(folder: Path, crate: str) -> bool:
     """Whether Cargo.toml's release profile keeps debug information (line tables at
     least) for `crate`, for the whole profile or in a [profile.release.package.CRATE]."""
-    import tomllib
-
     try:
-        with (folder / "Cargo.toml").open("rb") as f:
-            release = tomllib.load(f).get("profile", {}).get("release", {})
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        release = read_toml(folder / "Cargo.toml", "no Cargo.toml").get("profile", {}).get("release", {})
+    except CourseError:
         return False
     setting = release.get("package", {}).get(crate, {}).get("debug", release.get("debug", False))
     return setting not in (False, 0, "none", None)

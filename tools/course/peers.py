@@ -8,8 +8,6 @@ the book includes them from.
 
 from __future__ import annotations
 
-import ast
-
 import numpy as np
 
 from . import contenders, manifest
@@ -19,19 +17,9 @@ ORACLE = "python-zip"
 FIND = "reference-bytes-find"
 
 
-def checkpoint_function(lesson: manifest.Lesson, name: str, namespace: dict | None = None):
-    """Compile one function out of a checkpoint's doubles.py, without running the rest."""
-    path = lesson.path / "doubles.py"
-    tree = ast.parse(path.read_text(), filename=str(path))
-    (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
-    scope = dict(namespace or {})
-    exec(compile(ast.Module(body=[node], type_ignores=[]), str(path), "exec"), scope)
-    return scope[name]
-
-
 def oracle() -> Contender:
     """Lesson 1's zip loop: the answer every other is checked against, and the baseline."""
-    run = checkpoint_function(manifest.find(1), "count_doubles")
+    run = manifest.find(1).python_function("count_doubles")
     return Contender(ORACLE, "python zip loop", "python", run, note="lesson 1, the oracle")
 
 
@@ -47,7 +35,7 @@ def python_contenders() -> list[Contender]:
 
 def numpy_contenders() -> list[Contender]:
     lesson = next(lesson for lesson in manifest.load() if "doubles:count_doubles_numpy" in lesson.verify)
-    tutorial = checkpoint_function(lesson, "count_doubles_numpy", {"np": np})
+    tutorial = lesson.python_function("count_doubles_numpy", {"np": np})
     ascii_only = "doubles:count_doubles_numpy" in manifest.ascii_only()
     return [
         Contender("numpy-sum", "numpy sum", "numpy", tutorial, ascii_only=ascii_only, note=f"lesson {lesson.number}"),
