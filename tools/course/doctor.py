@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import ROOT
 
-RUST_MIN = (1, 85)
+RUST_MIN = (1, 88)  # lesson 6: <[T]>::as_chunks; lesson 8: safe calls of SIMD intrinsics (1.87)
 PYTHON_MIN = (3, 11)
 DISK_MIN_GIB = 3  # PyO3 built in two profiles, the checkpoints, the book: about 2 GiB
 REQUIREMENTS = ROOT / "tools" / "requirements.txt"
