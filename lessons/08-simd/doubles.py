@@ -128,6 +128,22 @@ def test_rust_counts_bytes_in_every_bytes_like_object(data):
     assert string_doubles.count_doubles_bytes(data) == count_doubles(data)
 
 
+# Memory that can be written while Rust reads it (a bytearray, a numpy array, any view of
+# them, read-only ones too) is copied out and the copy counted: long ones too. Afterwards
+# the object is free again: a bytearray cannot grow while its buffer is lent out.
+def test_rust_counts_writable_memory():
+    rng = random.Random(6)
+    data = bytes(rng.choice(b"aab") for _ in range(20_000)) + b"z" * 10_000
+    array = np.frombuffer(bytearray(data), dtype=np.uint8)  # writable: a bytearray's memory
+    for form in [bytearray(data), array, array[::3], memoryview(bytearray(data)).toreadonly()]:
+        assert string_doubles.count_doubles(form) == count_doubles(bytes(form))
+        assert string_doubles.count_doubles_bytes(form) == count_doubles(bytes(form))
+    grows = bytearray(data)
+    string_doubles.count_doubles(grows)
+    grows += b"z"
+    assert string_doubles.count_doubles(grows) == count_doubles(data) + 1
+
+
 @pytest.mark.parametrize("wrong", [42, None, ["a", "a"], np.array([1, 1], dtype=np.int64), array.array("H", [7, 7])])
 def test_rust_says_which_types_it_takes(wrong):
     with pytest.raises(TypeError, match="a str or a bytes-like object"):

@@ -51,10 +51,13 @@ mod string_doubles {
 fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
     use pyo3::types::string::PyStringData;
 
-    // SAFETY: `data` reads the str's storage kind from a C bit field, whose layout PyO3
-    // checks on little-endian targets such as x86_64 and aarch64; the course's tests
-    // compare every storage kind against the Python loop. The slice borrows `text`,
-    // which stays alive for this whole call, and a str never changes once made.
+    // SAFETY: before Python 3.14, `data` finds the storage kind by decoding a C bit field
+    // (from 3.14 on, CPython tells it). PyO3's documentation says that works on common
+    // little-endian targets such as x86_64, that PyO3's CI tests it on x86_64 only, and
+    // that whoever calls it must test it on the targets they ship for: the course's tests
+    // compare every storage kind against the Python loop, on each machine that runs them.
+    // The slice borrows `text`, which the caller keeps alive for this whole call, and a
+    // str's storage never changes once the str is made, on the free-threaded build too.
     let data = unsafe { text.data() }?;
     Ok(match data {
         PyStringData::Ucs1(items) => doubles_core::count_doubles(items),
@@ -79,9 +82,14 @@ fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
 // ANCHOR: count_utf8
 /// Count equal neighbouring bytes of a str's UTF-8 encoding.
 fn count_utf8(text: &Bound<'_, PyString>) -> PyResult<u64> {
-    // An ASCII str is stored as its own UTF-8: count those bytes where they lie.
-    if let Some(ascii) = ascii_storage(text) {
-        return Ok(doubles_core::count_doubles(ascii));
+    // An ASCII str is stored as its own UTF-8, and CPython marks every str that is ASCII:
+    // str.isascii() reads that mark, with no pass over the text. Then `to_str` hands us
+    // the stored bytes themselves, no copy: count them where they lie.
+    if text
+        .call_method0(pyo3::intern!(text.py(), "isascii"))?
+        .is_truthy()?
+    {
+        return Ok(doubles_core::count_doubles(text.to_str()?.as_bytes()));
     }
     // `encode_utf8` makes a temporary bytes object and raises UnicodeEncodeError for a
     // lone surrogate, as str.encode() does. (`text.to_str()` would avoid that copy for
@@ -89,75 +97,72 @@ fn count_utf8(text: &Bound<'_, PyString>) -> PyResult<u64> {
     let utf8 = text.encode_utf8()?;
     Ok(doubles_core::count_doubles(utf8.as_bytes()))
 }
-
-/// The stored bytes of an ASCII str, which are its UTF-8; None for any other str.
-#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
-fn ascii_storage<'a>(text: &'a Bound<'_, PyString>) -> Option<&'a [u8]> {
-    use pyo3::types::string::PyStringData;
-
-    // SAFETY: as in `count_str`: PyO3 reads the storage kind from a bit field checked
-    // on our targets, and the slice borrows `text`, which outlives it and never changes.
-    match unsafe { text.data() } {
-        Ok(PyStringData::Ucs1(bytes)) if bytes.is_ascii() => Some(bytes),
-        _ => None,
-    }
-}
-
-/// Where the storage is out of reach, every str goes through `encode_utf8`.
-#[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
-fn ascii_storage<'a>(_text: &'a Bound<'_, PyString>) -> Option<&'a [u8]> {
-    None
-}
 // ANCHOR_END: count_utf8
 
 // ANCHOR: count_buffer
 /// Count equal neighbouring bytes of a bytes-like object: anything that shares its
 /// memory through Python's buffer protocol, one byte per item, in one dimension.
+///
+/// A `bytes` is counted where it lies: its bytes never change. Any other object's
+/// memory can be written while we read it, by another thread (on the free-threaded
+/// build, or by code that lets go of the GIL, as numpy does in its loops), so its bytes
+/// are copied out first, by CPython under the buffer it lends us, and the copy counted.
 fn count_buffer(val: &Bound<'_, PyAny>, function: &str) -> PyResult<u64> {
     use pyo3::buffer::PyUntypedBuffer;
     use pyo3::exceptions::{PyTypeError, PyValueError};
+    use pyo3::types::PyBytes;
 
+    if let Ok(bytes) = val.cast::<PyBytes>() {
+        return Ok(doubles_core::count_doubles(bytes.as_bytes()));
+    }
     let accepts = "a str or a bytes-like object (bytes, bytearray, memoryview, a numpy array of one-byte items)";
-    let type_name = val.get_type().name()?;
+    // The type's name is looked up only when there is an error to report.
+    let type_name = || {
+        val.get_type()
+            .name()
+            .map_or_else(|_| "object".to_owned(), |name| name.to_string())
+    };
     let buffer = PyUntypedBuffer::get(val).map_err(|err| {
         if err.is_instance_of::<PyTypeError>(val.py()) {
-            PyTypeError::new_err(format!("{function}() takes {accepts}, not {type_name}"))
+            PyTypeError::new_err(format!("{function}() takes {accepts}, not {}", type_name()))
         } else {
             err // the object has a buffer, and giving it failed: say what Python said
         }
     })?;
     if buffer.item_size() != 1 {
         return Err(PyTypeError::new_err(format!(
-            "{function}() takes {accepts}; this {type_name} has items of {} bytes",
+            "{function}() takes {accepts}; this {} has items of {} bytes",
+            type_name(),
             buffer.item_size()
         )));
     }
-    if buffer.dimensions() != 1 || buffer.suboffsets().is_some() {
+    if buffer.dimensions() != 1 {
         return Err(PyValueError::new_err(format!(
-            "{function}() takes a one-dimensional sequence of bytes; this {type_name} has {} dimensions \
+            "{function}() takes a one-dimensional sequence of bytes; this {} has {} dimensions \
              (flatten it first, e.g. with numpy's .ravel())",
+            type_name(),
             buffer.dimensions()
         )));
     }
-    let len = buffer.item_count();
-    let start = buffer.buf_ptr().cast::<u8>().cast_const();
-    if buffer.is_c_contiguous() {
-        // SAFETY: the exporter guarantees `len` readable one-byte items from `start`,
-        // contiguous, for as long as `buffer` (which we hold) is not released. We hold
-        // the GIL and call no Python code while the slice lives, so nothing can write
-        // to the memory meanwhile.
-        let bytes = unsafe { std::slice::from_raw_parts(start, len) };
-        return Ok(doubles_core::count_doubles(bytes));
+    // `to_vec` copies the items in order, side by side, strided views such as
+    // memoryview(data)[::2] or a numpy slice a[::3] included.
+    let copy = buffer.as_typed::<Byte>()?.to_vec(val.py())?;
+    let bytes: Vec<u8> = copy.into_iter().map(|Byte(byte)| byte).collect();
+    Ok(doubles_core::count_doubles(&bytes))
+}
+
+/// One item of a bytes-like object, whatever its format calls it (`B`, `b`, `c`, `?`):
+/// we compare the bytes, not what they stand for.
+#[derive(Clone, Copy)]
+#[repr(transparent)]
+struct Byte(u8);
+
+// SAFETY: PyO3 reads buffer items as `Element`s, which must be valid for every item the
+// buffer can hold. PyO3 itself checks that the items are one byte (the size of `Byte`),
+// and every value of one byte is a valid `u8`, so every format is compatible.
+unsafe impl pyo3::buffer::Element for Byte {
+    fn is_compatible_format(_format: &std::ffi::CStr) -> bool {
+        true
     }
-    // A strided view, such as memoryview(data)[::2] or a numpy slice a[::3]: copy the
-    // items into a contiguous vector first.
-    let stride = buffer.strides()[0];
-    let items: Vec<u8> = (0..len)
-        // SAFETY: in a one-dimensional buffer without suboffsets, item i lies at
-        // start + i * stride for i < len (the buffer protocol's definition); the memory
-        // stays valid while we hold `buffer`, and the GIL keeps writers out.
-        .map(|i| unsafe { *start.offset(i as isize * stride) })
-        .collect();
-    Ok(doubles_core::count_doubles(&items))
 }
 // ANCHOR_END: count_buffer
