@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT, have_valgrind
-from course import LESSONS_DIR, build, manifest, measure
+from course import LESSONS_DIR, build, manifest, measure, read_toml
 
 LESSONS = manifest.load()
 
@@ -73,15 +73,28 @@ def test_lesson_1_starts_from_a_doubles_py_to_fill_in():
 
 
 CORE_LESSONS = [lesson for lesson in LESSONS if (lesson.path / "core/Cargo.toml").is_file()]
+# Each core crate is tested as it is, and once with each cargo feature it declares (such
+# as one that compiles out the kernels of one kind of processor, to test the others here).
+CORE_RUNS = [
+    (lesson, feature)
+    for lesson in CORE_LESSONS
+    for feature in [None, *read_toml(lesson.path / "core/Cargo.toml", "no core/Cargo.toml").get("features", {})]
+]
 
 
-@pytest.mark.parametrize("lesson", CORE_LESSONS, ids=lambda lesson: lesson.dir)
-def test_the_core_crate_passes_its_own_tests(lesson):
+@pytest.mark.parametrize(
+    ("lesson", "feature"),
+    CORE_RUNS,
+    ids=[lesson.dir + (f"-{feature}" if feature else "") for lesson, feature in CORE_RUNS],
+)
+def test_the_core_crate_passes_its_own_tests(lesson, feature):
     """From lesson 6 on, the counting is a crate with no Python in it: `cargo test` alone
     checks it (its property tests against the definition, and its doc examples)."""
     for path in build.sources(lesson.path):
         path.touch()  # the shared target folder: see build.py
     cmd = ["cargo", "test", "--quiet", "--locked", "--manifest-path", str(lesson.path / "core/Cargo.toml")]
+    if feature:
+        cmd += ["--features", feature]
     env = {**os.environ, "CARGO_TARGET_DIR": str(build.TARGET_DIR)}
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,8 @@
 //!   instructions for any processor: the comparisons of a chunk are added into a
 //!   one-byte counter, which the compiler splits into one counter per vector lane;
 //! - `avx2` (x86-64 only): the same idea written by hand with AVX2 instructions, 32
-//!   bytes at a time, used only when the processor running the code has them.
+//!   bytes at a time, used only when the processor running the code has them (and
+//!   compiled out by the `portable` feature, which leaves the portable kernel alone).
 //!
 //! [`count_doubles`] picks the fastest kernel this processor can run, once, and
 //! remembers the choice.
@@ -16,7 +17,13 @@
 use std::sync::OnceLock;
 
 /// The items CPython stores a str in (and bytes): one, two or four bytes each.
-pub trait Item: Copy + PartialEq + 'static {
+///
+/// # Safety
+/// Two items are equal exactly when all their bytes are equal, and an item has no
+/// padding (every byte of it is part of its value). The AVX2 kernel compares bytes, not
+/// values: it would be wrong for `f32`, where `0.0 == -0.0` though their bytes differ,
+/// and would read uninitialized memory in a type with padding.
+pub unsafe trait Item: Copy + PartialEq + 'static {
     /// The fastest kernel for this item type on this processor, chosen on first use.
     fn kernel() -> fn(&[Self]) -> u64;
 }
@@ -24,18 +31,14 @@ pub trait Item: Copy + PartialEq + 'static {
 // ANCHOR: dispatch
 macro_rules! chosen_once {
     ($item:ty) => {
-        impl Item for $item {
+        // SAFETY: unsigned integers and arrays of bytes have no padding, and two of them
+        // are equal exactly when their bytes are.
+        unsafe impl Item for $item {
             fn kernel() -> fn(&[$item]) -> u64 {
                 // Asking the processor what it can do takes time: ask on the first call
                 // only, and keep the answer (as the memchr crate does).
                 static CHOSEN: OnceLock<fn(&[$item]) -> u64> = OnceLock::new();
-                *CHOSEN.get_or_init(|| {
-                    #[cfg(target_arch = "x86_64")]
-                    if std::arch::is_x86_feature_detected!("avx2") {
-                        return avx2::count_checked::<$item>;
-                    }
-                    portable::count::<$item>
-                })
+                *CHOSEN.get_or_init(choose::<$item>)
             }
         }
     };
@@ -44,6 +47,16 @@ chosen_once!(u8);
 chosen_once!(u16);
 chosen_once!(u32);
 chosen_once!([u8; 4]); // a character as four UTF-32 bytes (the binding's fallback)
+
+/// The fastest kernel this processor can run: AVX2 where it has it (and where it is
+/// not compiled out by the `portable` feature), the portable one everywhere else.
+fn choose<T: Item>() -> fn(&[T]) -> u64 {
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
+    if let Some(kernel) = avx2::detect::<T>() {
+        return kernel;
+    }
+    portable::count::<T>
+}
 // ANCHOR_END: dispatch
 
 /// Count the places where an item is followed by an equal one, with the fastest
@@ -95,29 +108,31 @@ pub mod portable {
     // ANCHOR_END: portable
 }
 
-#[cfg(target_arch = "x86_64")]
+#[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
 pub mod avx2 {
+    use super::Item;
     use std::arch::x86_64::*;
 
     /// Blocks of 32 bytes counted before the byte counters are added up.
-    pub const FLUSH: usize = 255;
-
-    /// A safe entry for the dispatch: only ever chosen once the processor said it has AVX2.
-    pub(crate) fn count_checked<T: super::Item>(items: &[T]) -> u64 {
-        // SAFETY: `Item::kernel` picks this function only after
-        // `is_x86_feature_detected!("avx2")` returned true on this processor.
-        unsafe { count(items) }
-    }
+    const FLUSH: usize = 255;
 
     // ANCHOR: avx2
     /// Count doubles 32 bytes at a time with AVX2.
     ///
     /// # Safety
-    /// The processor must support AVX2 (`is_x86_feature_detected!("avx2")`).
+    /// The processor that runs it must have AVX2 (`is_x86_feature_detected!("avx2")`
+    /// said so; [`detect`] checks it). The rest it relies on is in its bound: `T: Item`
+    /// promises that equal items have equal bytes and no padding, since it compares
+    /// bytes. Items of other widths than 1, 2 or 4 bytes do not compile.
     #[target_feature(enable = "avx2")]
-    pub unsafe fn count<T: PartialEq>(items: &[T]) -> u64 {
-        let width = size_of::<T>();
-        assert!(matches!(width, 1 | 2 | 4), "items of 1, 2 or 4 bytes");
+    unsafe fn count<T: Item>(items: &[T]) -> u64 {
+        let width = const {
+            assert!(
+                matches!(size_of::<T>(), 1 | 2 | 4),
+                "items of 1, 2 or 4 bytes"
+            );
+            size_of::<T>()
+        };
         if items.len() < 2 {
             return 0;
         }
@@ -162,6 +177,17 @@ pub mod avx2 {
         let counted = lanes.iter().sum::<u64>() / width as u64;
         // The items left after the whole blocks, and the pair that straddles them.
         counted + super::naive(&items[32 * blocks / width..])
+    }
+
+    /// The AVX2 kernel as a function that is safe to call, if this processor has AVX2.
+    /// This is the only way to reach it: the test comes first.
+    pub fn detect<T: Item>() -> Option<fn(&[T]) -> u64> {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            return None;
+        }
+        // SAFETY: this function pointer is made only here, after the processor said it
+        // has AVX2, which is all `count` asks beyond its bound `T: Item`.
+        Some(|items| unsafe { count(items) })
     }
     // ANCHOR_END: avx2
 }

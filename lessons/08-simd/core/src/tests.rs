@@ -1,6 +1,9 @@
 //! Every kernel against the reference loop, the way the memchr crate tests its own:
 //! every length up to a few blocks, every start within a 64-byte-aligned buffer, the
-//! lengths around each counter flush, and random inputs (proptest).
+//! lengths where a kernel's counters must be flushed, long runs, and random inputs
+//! (proptest). The lengths are written out as numbers, never computed from the
+//! kernels' own constants: a test that moved with `CHUNK` or `FLUSH` could not catch a
+//! wrong one.
 
 use super::*;
 use proptest::prelude::*;
@@ -8,21 +11,53 @@ use proptest::prelude::*;
 /// A kernel, by name.
 type Named<T> = (&'static str, fn(&[T]) -> u64);
 
-/// Every kernel this processor can run.
+/// Every kernel this processor can run (with the `portable` feature, the portable one).
 fn kernels<T: Item>() -> Vec<Named<T>> {
+    #[allow(unused_mut)] // nothing is pushed where the AVX2 kernel is compiled out
     let mut out: Vec<Named<T>> = vec![
         ("portable", portable::count::<T>),
         ("chosen", count_doubles::<T>),
     ];
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        out.push(("avx2", avx2::count_checked::<T>));
+    #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
+    if let Some(kernel) = avx2::detect::<T>() {
+        out.push(("avx2", kernel));
     }
     out
 }
 
+/// Item types made from small numbers, for patterns with many doubles.
+trait Small: Item + std::fmt::Debug {
+    fn small(value: u8) -> Self;
+}
+
+impl Small for u8 {
+    fn small(value: u8) -> Self {
+        value
+    }
+}
+
+impl Small for u16 {
+    fn small(value: u8) -> Self {
+        value.into()
+    }
+}
+
+impl Small for u32 {
+    fn small(value: u8) -> Self {
+        value.into()
+    }
+}
+
+impl Small for [u8; 4] {
+    /// A UTF-32 character: 'a', 'b' or 'c' itself, or one that shares its first two
+    /// bytes (U+10061 beside 'a'), so that equal bytes inside unequal items abound.
+    fn small(value: u8) -> Self {
+        [b'a' + value % 3, 0, value / 3, 0]
+    }
+}
+
 /// Items with many doubles, and runs: a pattern of small values.
-fn pattern<T: Item + From<u8>>(len: usize, seed: u64) -> Vec<T> {
+fn pattern<T: Small>(len: usize, seed: u64) -> Vec<T> {
     let mut state = seed
         .wrapping_mul(6364136223846793005)
         .wrapping_add(1442695040888963407);
@@ -31,7 +66,7 @@ fn pattern<T: Item + From<u8>>(len: usize, seed: u64) -> Vec<T> {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            T::from(((state >> 33) % 3) as u8)
+            T::small(((state >> 33) % 6) as u8)
         })
         .collect()
 }
@@ -48,7 +83,7 @@ fn agree<T: Item + std::fmt::Debug>(items: &[T], what: &str) {
 #[repr(C, align(64))]
 struct Aligned([u8; 4096 + 1024]);
 
-fn every_length_and_offset<T: Item + From<u8> + std::fmt::Debug>() {
+fn every_length_and_offset<T: Small>() {
     let mut buffer = Box::new(Aligned([0; 4096 + 1024]));
     let width = size_of::<T>();
     for len in 0..=257 {
@@ -83,49 +118,107 @@ fn four_byte_items_at_every_length_and_offset() {
     every_length_and_offset::<u32>();
 }
 
-fn around_the_flushes<T: Item + From<u8> + std::fmt::Debug>() {
-    let width = size_of::<T>();
-    // Where the counters are flushed: after FLUSH blocks of LANES items (portable) or of
-    // 32 bytes (AVX2); and around a page, 4096 bytes.
-    let flushes = [portable::CHUNK, 32 * avx2_flush() / width, 4096 / width];
-    for edge in flushes {
-        for times in 1..=2 {
-            for len in (edge * times).saturating_sub(3)..=edge * times + 3 {
-                agree(&pattern::<T>(len, 7), &format!("{len} items"));
-                // All equal: every block's counters fill up completely.
-                agree(&vec![T::from(1); len], &format!("{len} equal items"));
-            }
+#[test]
+fn utf32_characters_at_every_length_and_offset() {
+    every_length_and_offset::<[u8; 4]>();
+}
+
+/// Each length, and a few items either side, as a pattern and as one run of equal items
+/// (where every counter fills up as far as it can).
+fn around<T: Small>(lengths: &[usize]) {
+    for &edge in lengths {
+        for len in edge.saturating_sub(3)..=edge + 3 {
+            agree(&pattern::<T>(len, 7), &format!("{len} items"));
+            agree(&vec![T::small(1); len], &format!("{len} equal items"));
         }
     }
 }
 
-fn avx2_flush() -> usize {
-    #[cfg(target_arch = "x86_64")]
-    return avx2::FLUSH;
-    #[cfg(not(target_arch = "x86_64"))]
-    return portable::FLUSH;
+/// Lengths in items, for items of `width` bytes, whose pairs span `bytes` bytes.
+fn items_for(width: usize, bytes: &[usize]) -> Vec<usize> {
+    bytes.iter().map(|bytes| bytes / width + 1).collect()
+}
+
+fn around_every_edge<T: Small>() {
+    let width = size_of::<T>();
+    // One and two chunks of 255 pairs (a u8 counter's limit), and 256 pairs.
+    around::<T>(&[255 + 1, 256 + 1, 2 * 255 + 1, 2 * 256 + 1]);
+    // Blocks of 32 bytes: 255 of them (a byte counter's limit), 256, and twice those;
+    // and a page of 4096 bytes.
+    around::<T>(&items_for(
+        width,
+        &[32 * 255, 32 * 256, 2 * 32 * 255, 2 * 32 * 256, 4096],
+    ));
 }
 
 #[test]
-fn around_every_counter_flush() {
-    around_the_flushes::<u8>();
-    around_the_flushes::<u16>();
-    around_the_flushes::<u32>();
+fn bytes_around_every_edge() {
+    around_every_edge::<u8>();
 }
 
 #[test]
-fn long_runs_across_blocks() {
-    // a megabyte of one value, then runs of growing length
-    agree(&vec![b'a'; 1 << 20], "a megabyte of 'a'");
-    let runs: Vec<u16> = (0..2000u16)
-        .flat_map(|n| std::iter::repeat_n(n, n as usize % 97))
+fn two_byte_items_around_every_edge() {
+    around_every_edge::<u16>();
+}
+
+#[test]
+fn four_byte_items_around_every_edge() {
+    around_every_edge::<u32>();
+}
+
+#[test]
+fn utf32_characters_around_every_edge() {
+    around_every_edge::<[u8; 4]>();
+}
+
+fn long_runs<T: Small>() {
+    for len in [10_000, 100_000] {
+        agree(
+            &vec![T::small(2); len],
+            &format!("a run of {len} equal items"),
+        );
+    }
+    // Runs of growing length, then one of many equal items between two others.
+    let runs: Vec<T> = (0..1500u32)
+        .flat_map(|n| std::iter::repeat_n(T::small((n % 6) as u8), n as usize % 97))
         .collect();
     agree(&runs, "runs of 0 to 96 equal items");
+    let mut between = vec![T::small(1); 50_000];
+    between[0] = T::small(0);
+    between[49_999] = T::small(0);
+    agree(&between, "50,000 items, equal but the first and the last");
+}
+
+#[test]
+fn long_runs_of_every_width() {
+    long_runs::<u8>();
+    long_runs::<u16>();
+    long_runs::<u32>();
+    long_runs::<[u8; 4]>();
+    agree(&vec![b'a'; 1 << 20], "a megabyte of 'a'");
 }
 
 #[test]
 fn the_tutorials_example() {
     assert_eq!(count_doubles(b"abbcCddef"), 2);
+}
+
+#[test]
+fn the_counts_themselves() {
+    // Answers written out, for kernels that agree with `naive` because both are wrong.
+    for (name, kernel) in kernels::<u8>() {
+        assert_eq!(kernel(&[7; 257]), 256, "{name} on 257 equal bytes");
+        assert_eq!(kernel(&[7; 10_000]), 9_999, "{name} on 10,000 equal bytes");
+    }
+    for (name, kernel) in kernels::<[u8; 4]>() {
+        let chars = [
+            [0x61, 0, 0, 0],
+            [0x61, 0, 0, 0],
+            [0x61, 0, 1, 0],
+            [0x61, 0, 0, 0],
+        ];
+        assert_eq!(kernel(&chars), 1, "{name} on 'a', 'a', U+10061, 'a'");
+    }
 }
 
 proptest! {
@@ -143,5 +236,11 @@ proptest! {
     fn the_bytes_of_the_other_widths_never_count(items in prop::collection::vec(any::<u16>(), 0..600)) {
         // Equal bytes inside unequal items (0x0101 beside 0x0102) must not count.
         agree(&items, "random two-byte items");
+    }
+
+    #[test]
+    fn random_utf32_characters(items in prop::collection::vec(prop::array::uniform4(0u8..2), 0..2000)) {
+        // Sixteen characters that share most of their bytes with one another.
+        agree(&items, "random UTF-32 characters");
     }
 }
