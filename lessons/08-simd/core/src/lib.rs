@@ -16,6 +16,7 @@
 
 use std::sync::OnceLock;
 
+// ANCHOR: dispatch
 /// The items CPython stores a str in (and bytes): one, two or four bytes each.
 ///
 /// # Safety
@@ -28,7 +29,6 @@ pub unsafe trait Item: Copy + PartialEq + 'static {
     fn kernel() -> fn(&[Self]) -> u64;
 }
 
-// ANCHOR: dispatch
 macro_rules! chosen_once {
     ($item:ty) => {
         // SAFETY: unsigned integers and arrays of bytes have no padding, and two of them
