@@ -13,6 +13,7 @@
 //! [`count_doubles`] picks the fastest kernel this processor can run, once, and
 //! remembers the choice.
 
+// ANCHOR: dispatch
 use std::sync::OnceLock;
 
 /// The items CPython stores a str in (and bytes): one, two or four bytes each.
@@ -21,7 +22,6 @@ pub trait Item: Copy + PartialEq + 'static {
     fn kernel() -> fn(&[Self]) -> u64;
 }
 
-// ANCHOR: dispatch
 macro_rules! chosen_once {
     ($item:ty) => {
         impl Item for $item {
@@ -44,7 +44,6 @@ chosen_once!(u8);
 chosen_once!(u16);
 chosen_once!(u32);
 chosen_once!([u8; 4]); // a character as four UTF-32 bytes (the binding's fallback)
-// ANCHOR_END: dispatch
 
 /// Count the places where an item is followed by an equal one, with the fastest
 /// kernel this processor runs.
@@ -56,7 +55,9 @@ chosen_once!([u8; 4]); // a character as four UTF-32 bytes (the binding's fallba
 pub fn count_doubles<T: Item>(items: &[T]) -> u64 {
     (T::kernel())(items)
 }
+// ANCHOR_END: dispatch
 
+// ANCHOR: portable
 /// The reference: one pair at a time (lesson 6's loop).
 pub fn naive<T: PartialEq>(items: &[T]) -> u64 {
     let mut total = 0;
@@ -69,7 +70,6 @@ pub fn naive<T: PartialEq>(items: &[T]) -> u64 {
 }
 
 pub mod portable {
-    // ANCHOR: portable
     /// Pairs counted in one go: their count fits in a `u8`.
     pub const CHUNK: usize = 255;
 
@@ -92,9 +92,10 @@ pub mod portable {
         }
         total
     }
-    // ANCHOR_END: portable
 }
+// ANCHOR_END: portable
 
+// ANCHOR: avx2
 #[cfg(target_arch = "x86_64")]
 pub mod avx2 {
     use std::arch::x86_64::*;
@@ -109,7 +110,6 @@ pub mod avx2 {
         unsafe { count(items) }
     }
 
-    // ANCHOR: avx2
     /// Count doubles 32 bytes at a time with AVX2.
     ///
     /// # Safety
@@ -163,8 +163,10 @@ pub mod avx2 {
         // The items left after the whole blocks, and the pair that straddles them.
         counted + super::naive(&items[32 * blocks / width..])
     }
-    // ANCHOR_END: avx2
 }
+// ANCHOR_END: avx2
 
+// ANCHOR: tests
 #[cfg(test)]
 mod tests;
+// ANCHOR_END: tests

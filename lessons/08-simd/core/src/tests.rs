@@ -2,6 +2,7 @@
 //! every length up to a few blocks, every start within a 64-byte-aligned buffer, the
 //! lengths around each counter flush, and random inputs (proptest).
 
+// ANCHOR: oracle
 use super::*;
 use proptest::prelude::*;
 
@@ -42,6 +43,7 @@ fn agree<T: Item + std::fmt::Debug>(items: &[T], what: &str) {
         assert_eq!(kernel(items), expected, "{name} on {what}");
     }
 }
+// ANCHOR_END: oracle
 
 // ANCHOR: offsets
 /// A buffer whose first byte is 64-byte aligned, so that offsets walk every alignment.
@@ -66,8 +68,6 @@ fn every_length_and_offset<T: Item + From<u8> + std::fmt::Debug>() {
     }
 }
 
-// ANCHOR_END: offsets
-
 #[test]
 fn bytes_at_every_length_and_offset() {
     every_length_and_offset::<u8>();
@@ -82,7 +82,9 @@ fn two_byte_items_at_every_length_and_offset() {
 fn four_byte_items_at_every_length_and_offset() {
     every_length_and_offset::<u32>();
 }
+// ANCHOR_END: offsets
 
+// ANCHOR: edges
 fn around_the_flushes<T: Item + From<u8> + std::fmt::Debug>() {
     let width = size_of::<T>();
     // Where the counters are flushed: after FLUSH blocks of LANES items (portable) or of
@@ -145,3 +147,4 @@ proptest! {
         agree(&items, "random two-byte items");
     }
 }
+// ANCHOR_END: edges
