@@ -119,9 +119,10 @@ def chapter_of(lesson: manifest.Lesson) -> Path:
 def shown_from_checkpoint(lesson: manifest.Lesson) -> dict[str, set[int]]:
     """For each file of the lesson's checkpoint, the lines its chapter shows."""
     out: dict[str, set[int]] = {}
+    checkpoint = lesson.path.resolve()
     for include in includes(chapter_of(lesson)):
-        if include.target.is_relative_to(lesson.path):
-            rel = include.target.relative_to(lesson.path).as_posix()
+        if include.target.is_relative_to(checkpoint):
+            rel = include.target.relative_to(checkpoint).as_posix()
             out.setdefault(rel, set()).update(shown(include))
     return out
 
