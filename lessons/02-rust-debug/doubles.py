@@ -5,6 +5,7 @@ Build the Rust module, then run the tests and the benchmarks:
     pytest doubles.py
 """
 
+# ANCHOR: imports
 import os
 import random
 import string
@@ -12,6 +13,8 @@ import string
 import pytest
 
 import string_doubles  # the Rust module: src/lib.rs
+
+# ANCHOR_END: imports
 
 
 # ANCHOR: count_doubles

@@ -5,6 +5,7 @@ Build the Rust module, then run the tests and the benchmarks:
     pytest doubles.py
 """
 
+# ANCHOR: imports
 import os
 import random
 import string
@@ -13,6 +14,8 @@ import numpy as np
 import pytest
 
 import string_doubles  # the Rust module: src/lib.rs
+
+# ANCHOR_END: imports
 
 
 # ANCHOR: count_doubles

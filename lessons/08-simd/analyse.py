@@ -10,6 +10,7 @@ profiler (py-spy, which sees the Python and the Rust frames together) and under
 Python's own cProfile, and the book shows both.
 """
 
+# ANCHOR: top
 from __future__ import annotations
 
 import argparse
@@ -18,13 +19,12 @@ import random
 import string_doubles  # the Rust module: src/lib.rs
 
 
-# ANCHOR: make_text
 def make_text(lines: int, seed: int = 0) -> str:
     """`lines` lines of twelve made-up words each, the same on every run."""
     rng = random.Random(seed)
     words = ["".join(rng.choices("abcdefghij", k=rng.randint(2, 9))) for _ in range(2_000)]
     return "\n".join(" ".join(rng.choices(words, k=12)) for _ in range(lines))
-# ANCHOR_END: make_text
+# ANCHOR_END: top
 
 
 # ANCHOR: analyse
@@ -42,6 +42,7 @@ def analyse(text: str, top: int = 3) -> dict:
 # ANCHOR_END: analyse
 
 
+# ANCHOR: main
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=500_000, help="how many lines of text (default: 500,000)")
@@ -55,3 +56,4 @@ def main(argv: list[str] | None = None) -> dict:
 
 if __name__ == "__main__":
     main()
+# ANCHOR_END: main

@@ -5,6 +5,7 @@ Build the Rust module, then run the tests and the benchmarks:
     pytest doubles.py
 """
 
+# ANCHOR: imports
 import array
 import os
 import random
@@ -17,6 +18,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import string_doubles  # the Rust module: src/lib.rs
+
+# ANCHOR_END: imports
 
 
 # ANCHOR: count_doubles

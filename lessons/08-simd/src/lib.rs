@@ -1,3 +1,4 @@
+// ANCHOR: module
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
@@ -40,6 +41,7 @@ mod string_doubles {
     }
     // ANCHOR_END: count_doubles_bytes
 }
+// ANCHOR_END: module
 
 // ANCHOR: count_str
 /// Count the doubled characters of a str where CPython keeps them: no copy, no decoding.

@@ -14,9 +14,9 @@
 //! [`count_doubles`] picks the fastest kernel this processor can run, once, and
 //! remembers the choice.
 
+// ANCHOR: dispatch
 use std::sync::OnceLock;
 
-// ANCHOR: dispatch
 /// The items CPython stores a str in (and bytes): one, two or four bytes each.
 ///
 /// # Safety
@@ -57,7 +57,6 @@ fn choose<T: Item>() -> fn(&[T]) -> u64 {
     }
     portable::count::<T>
 }
-// ANCHOR_END: dispatch
 
 /// Count the places where an item is followed by an equal one, with the fastest
 /// kernel this processor runs.
@@ -69,7 +68,9 @@ fn choose<T: Item>() -> fn(&[T]) -> u64 {
 pub fn count_doubles<T: Item>(items: &[T]) -> u64 {
     (T::kernel())(items)
 }
+// ANCHOR_END: dispatch
 
+// ANCHOR: portable
 /// The reference: one pair at a time (lesson 6's loop).
 pub fn naive<T: PartialEq>(items: &[T]) -> u64 {
     let mut total = 0;
@@ -82,7 +83,6 @@ pub fn naive<T: PartialEq>(items: &[T]) -> u64 {
 }
 
 pub mod portable {
-    // ANCHOR: portable
     /// Pairs counted in one go: their count fits in a `u8`.
     pub const CHUNK: usize = 255;
 
@@ -105,9 +105,10 @@ pub mod portable {
         }
         total
     }
-    // ANCHOR_END: portable
 }
+// ANCHOR_END: portable
 
+// ANCHOR: avx2
 #[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
 pub mod avx2 {
     use super::Item;
@@ -116,7 +117,6 @@ pub mod avx2 {
     /// Blocks of 32 bytes counted before the byte counters are added up.
     const FLUSH: usize = 255;
 
-    // ANCHOR: avx2
     /// Count doubles 32 bytes at a time with AVX2.
     ///
     /// # Safety
@@ -189,8 +189,10 @@ pub mod avx2 {
         // has AVX2, which is all `count` asks beyond its bound `T: Item`.
         Some(|items| unsafe { count(items) })
     }
-    // ANCHOR_END: avx2
 }
+// ANCHOR_END: avx2
 
+// ANCHOR: tests
 #[cfg(test)]
 mod tests;
+// ANCHOR_END: tests

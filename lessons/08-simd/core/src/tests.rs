@@ -5,6 +5,7 @@
 //! kernels' own constants: a test that moved with `CHUNK` or `FLUSH` could not catch a
 //! wrong one.
 
+// ANCHOR: oracle
 use super::*;
 use proptest::prelude::*;
 
@@ -78,6 +79,8 @@ fn agree<T: Item + std::fmt::Debug>(items: &[T], what: &str) {
     }
 }
 
+// ANCHOR_END: oracle
+
 // ANCHOR: offsets
 /// A buffer whose first byte is 64-byte aligned, so that offsets walk every alignment.
 #[repr(C, align(64))]
@@ -103,6 +106,7 @@ fn every_length_and_offset<T: Small>() {
 
 // ANCHOR_END: offsets
 
+// ANCHOR: edges
 #[test]
 fn bytes_at_every_length_and_offset() {
     every_length_and_offset::<u8>();
@@ -244,3 +248,4 @@ proptest! {
         agree(&items, "random UTF-32 characters");
     }
 }
+// ANCHOR_END: edges
