@@ -275,6 +275,16 @@ def test_a_verdict_needs_the_interval_clear_of_the_claims_edges(claim, low, high
     assert report.verdict(CLAIM[claim], few).startswith("too few worker processes")
 
 
+def test_too_close_names_the_edges_inside_the_interval():
+    word = report.verdict(CLAIM["release-30x"], measure.Estimate(1 / 30, 1 / 50, 1 / 18, workers=10))
+    assert (
+        word
+        == f"{report.TOO_CLOSE}: the interval includes both edges of the claim's range (45.0× faster, 20.0× faster)"
+    )
+    word = report.verdict(CLAIM["release-30x"], measure.Estimate(1 / 20, 1 / 22, 1 / 18, workers=10))
+    assert word == f"{report.TOO_CLOSE}: the interval includes 20.0× faster, an edge of the claim's range"
+
+
 def test_verdicts_on_simulated_runs():
     """A clear difference gets a verdict, the same code gets "too close", a claim's range
     that holds the interval agrees: measured across workers that differ as runs do."""

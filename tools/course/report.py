@@ -254,8 +254,10 @@ def verdict(claim: Claim, est: Estimate) -> str:
         return f"{DISAGREES}: {claim.slower or f'slower than {whose} said'}"
     if est.low >= claim.low and est.high <= claim.high:
         return AGREES
-    edge = claim.low if est.low < claim.low <= est.high else claim.high
-    return f"{TOO_CLOSE}: the interval includes the edge of the claim ({_edge(edge)})"
+    edges = [_edge(e) for e in (claim.low, claim.high) if est.low <= e <= est.high]
+    if len(edges) == 2:
+        return f"{TOO_CLOSE}: the interval includes both edges of the claim's range ({edges[0]}, {edges[1]})"
+    return f"{TOO_CLOSE}: the interval includes {edges[0]}, an edge of the claim's range"
 
 
 def _edge(ratio: float) -> str:
