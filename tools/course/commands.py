@@ -9,7 +9,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import ROOT, STATE_DIR, CourseError, benchruns, build, check, manifest, workcopy
+from . import ROOT, CourseError, benchruns, build, check, manifest, workcopy
 
 # The size of the benchmark input when only correctness matters (tests, `verify`).
 SMALL = "2000"
@@ -161,7 +161,7 @@ def bench(args: list[str]) -> int:
     if note:
         print(note)
     build_working_copy(step)
-    storage = STATE_DIR / "benchmarks" / f"lesson-{step.number}"
+    storage = benchruns.storage(step.number)
     previous = benchruns.latest(storage)
     cmd = [
         "doubles.py",
@@ -169,15 +169,14 @@ def bench(args: list[str]) -> int:
         "--benchmark-columns=min,median,iqr,mean,rounds",
         f"--benchmark-storage=file://{storage}",
         "--benchmark-autosave",
+        *benchruns.BENCH_OPTIONS,
     ]
     if previous:
         cmd.append(f"--benchmark-compare={previous.stem.split('_')[0]}")
     rc = pytest([*cmd, *args])
-    latest = benchruns.latest(storage)
-    if previous and latest and latest != previous:
-        print("\n".join(benchruns.moved(previous, latest, step.number)))
-    elif latest and not previous:
-        print(f"\nSaved as your first run of lesson {step.number}; the next `just bench` says what moved.")
+    earlier = max((lesson.number for lesson in manifest.load() if lesson.number < step.number), default=None)
+    if said := benchruns.after_run(step.number, previous, args, earlier):
+        print("\n".join(said))
     return rc
 
 

@@ -1,10 +1,12 @@
 """`just compare`: the same Rust, built debug and release, raced against the Python loop.
 
-Both builds are loaded side by side in one process, and the three versions are timed
-in paired rounds on the same input (see tools/course/measure.py): each round times each of them
-once, in a shuffled order, until the time budget is spent. The report gives every
-ratio with its 95% interval, and judges the tutorial's claims only where the interval
-is clear of them.
+Both builds are loaded side by side in each of several fresh worker processes, one
+after another, and the three versions are timed in paired rounds on the same input
+(see tools/course/measure.py): each round times each of them once, in a shuffled
+order, until the worker's share of the time budget is spent. The report gives every
+ratio with its 95% interval, which comes from how much the workers differ, and judges
+the tutorial's claims: agrees or disagrees where the interval is clear of what the
+tutorial said, too close to call where it is not.
 """
 
 from __future__ import annotations
@@ -12,7 +14,15 @@ from __future__ import annotations
 from . import manifest, measure, peers, report, results, texts
 
 SIZE = 1_000_000
-BUDGET = 15.0  # seconds of timing; the README says how long the whole recipe takes
+BUDGET = 15.0  # seconds of timing, all workers together; the README says how long the whole recipe takes
+WORKERS = 10
+
+
+def contenders() -> list[measure.Contender]:
+    """The Python loop, and the compare lesson's count_doubles built debug and release
+    (measure.Roster makes them again in every worker)."""
+    lesson = manifest.compare_lesson()
+    return [peers.oracle(), *measure.rust_contenders([(lesson, "count_doubles")], measure.PROFILES)]
 
 
 def render(m: measure.Measurement, s: dict, lesson: manifest.Lesson, roles: dict[str, str]) -> str:
@@ -40,16 +50,15 @@ def render(m: measure.Measurement, s: dict, lesson: manifest.Lesson, roles: dict
 
 
 def main(argv: list[str]) -> int:
-    parser = measure.parser("just compare", __doc__, BUDGET)
+    parser = measure.parser("just compare", __doc__, BUDGET, WORKERS)
     parser.add_argument("--size", type=measure.size, default=SIZE, metavar="N",
                         help=f"how many random ASCII letters (default: {SIZE:,})")  # fmt: skip
     ns = parser.parse_args(argv)
     lesson = manifest.compare_lesson()
-    debug, release = measure.rust_contenders([(lesson, "count_doubles")], measure.PROFILES)
-    contenders = [peers.oracle(), debug, release]
-    roles = {"python": peers.ORACLE, "debug": debug.id, "release": release.id}
-    m = measure.run(contenders, [texts.workload("letters", ns.size)], budget=ns.budget, rounds=ns.rounds,
-                    check_only=ns.check_only)  # fmt: skip
+    m = measure.run(measure.Roster("compare:contenders"), [texts.workload("letters", ns.size)], budget=ns.budget,
+                    workers=ns.workers, rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
+    oracle, debug, release = m.contenders
+    roles = {"python": oracle.id, "debug": debug.id, "release": release.id}
     s = report.stamp()
     results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     return results.publish("compare", render(m, s, lesson, roles), m, s)

@@ -2,28 +2,39 @@
 
 * **Contenders** have a stable id (`python-zip`, `rust-count_doubles-lesson2-release`)
   that the harness, the raw data, the report and the tests use; their name is only
-  for display.
+  for display. A `Roster` names the function that makes them, so that every process
+  makes the same ones.
 * **Rust builds**: each (lesson, function) is built from its checkpoint in the
   profiles asked for, and the function is taken from the compiled module.
 * **Wrong answers** are checked before any timing: every contender's answer on every
   input is compared with the Python loop's (the oracle), and recorded, right or wrong.
-* **Timing is paired and interleaved.** Each round times every contender once on
-  every input, in an order shuffled anew each round (seeded, so a run can be
-  replayed), with a calibrated loop count so that one sample lasts long enough for
-  the clock. Whatever the machine does meanwhile (a backup, a browser tab, the CPU
-  warming and slowing down) then lands on every contender alike, and the ratio of two
-  contenders *within one round* cancels most of it.
-* **Summaries** are the median of the per-round ratios with a 95% bootstrap interval.
+* **Timing is done in fresh worker processes, one after another** (as pyperf does),
+  each given an equal share of the time budget. What differs from one run of a
+  program to the next (where the interpreter and the texts land in memory, the hash
+  seed, the processor's frequency and whatever its neighbours do) differs from one
+  worker to the next too, so it shows in the results instead of hiding behind them.
+  Every worker uses the same calibrated loop count (so that one sample lasts long
+  enough for the clock), made once by this process.
+* **Within a worker, timing is paired and interleaved.** Each round times every
+  contender once on every input, in an order shuffled anew each round (seeded, so a
+  run can be replayed). Whatever the machine does meanwhile lands on every contender
+  alike, and the ratio of two contenders *within one round* cancels most of it.
+* **Summaries** (`across_workers`): each worker's median over its rounds, then a 95%
+  t-interval over the workers, on logarithms.
 
-Why a bootstrap on paired ratios, and not pyperf (CPython's benchmark runner)?
-pyperf runs each benchmark on its own, in worker processes, and its `compare_to`
-judges two such runs with an unpaired test: the very design that let drift between
-blocks of time decide our verdicts (issue 8). Our rounds are paired, and the
-bootstrap uses that directly: resample the rounds, keep each round's contenders
-together, and read off how far the median ratio moves. It needs nothing but numpy,
-which the course has anyway, makes no assumption about the shape of the noise (timings
-are skewed: a hiccup makes a round slower, never faster), and with a fixed seed the
-same raw data always gives the same interval.
+Why this statistic? The rounds of one process are alike: an interval over them says
+how far the median would move if that process's rounds were drawn again, and nothing
+about the next process, which is what a reader runs. On a 2-core cloud machine, eight
+one-process runs in a row put the debug build anywhere from 1.13x faster to 1.21x
+slower than the Python loop, each run's interval about 2% wide. So the unit of
+evidence is the worker: its median (robust to the odd slow round) is one draw of what
+a whole run would say, and the interval is the one for the mean of a few independent
+draws, with Student's t for how few they are. A bootstrap over workers would need
+many more of them (with eight, the percentile bootstrap is too narrow by about the
+t-to-normal factor); a bootstrap over rounds is what could not see run-to-run
+variation in the first place. Logarithms make ratios symmetric (2x slower and 2x
+faster are equally far from 1), and skewed timings closer to normal. The interval is
+as wide as the runs differ, so a verdict needs no margin of its own.
 """
 
 from __future__ import annotations
@@ -32,12 +43,17 @@ import argparse
 import collections
 import gc
 import glob
+import importlib
 import importlib.machinery
 import importlib.util
 import itertools
+import json
 import math
 import os
 import random
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -50,20 +66,14 @@ from . import CourseError, build, manifest, texts
 # One sample (a calibrated number of calls, timed together) lasts at least this long:
 # far above the clock's resolution and the cost of reading it.
 MIN_SAMPLE_S = 1e-3
-# Rounds go on until the budget is spent, but never fewer than this many.
-MIN_ROUNDS = 5
-MAX_ROUNDS = 2_000
-SEED = 8  # the shuffles and the bootstrap: the same raw data, the same report
-BOOTSTRAP_RESAMPLES = 2_000
-BLOCKS = 8  # the bootstrap resamples a run as this many stretches of consecutive rounds
-# The interval says how far the median would move if this run's rounds were drawn again;
-# it cannot see how much a whole run differs from the next. On a 2-core cloud machine,
-# eight `just compare` runs in a row put the debug build anywhere from 1.13x faster to
-# 1.21x slower than the Python loop, each run's interval only about 2% wide: the state
-# of the machine (which core, what its neighbours do) changes between runs and slows the
-# interpreter and the compiled loop by different amounts. So a difference counts, and a
-# verdict is given, only when the interval clears the boundary by this factor as well.
-RUN_TO_RUN = 1.25
+# Rounds go on until a worker's share of the budget is spent, but never fewer than this
+# many in each worker: one round alone would let a single hiccup be the worker's say.
+MIN_ROUNDS = 2
+MAX_ROUNDS = 2_000  # in one worker
+SEED = 8  # the shuffles: the same seed, the same orders
+# Worker processes an interval is made from: at least two (one has no spread to read),
+# and a verdict from fewer than MIN_WORKERS is not given.
+MIN_WORKERS = 3
 # Other programs busy on average this many CPUs during the timing: the report warns.
 BUSY_ELSEWHERE = 0.25
 
@@ -224,18 +234,19 @@ class LoadWatch:
     """The machine's load around the timing: was something else using the CPU meanwhile?
 
     The load average says how busy the machine was; /proc/stat (Linux) says how much
-    CPU time the whole machine spent, from which this process's own share is taken.
+    CPU time the whole machine spent, from which this process's own share, and its
+    finished worker processes', is taken.
     """
 
     def __enter__(self) -> LoadWatch:
         self.before = _loadavg()
-        self._busy, self._own, self._wall = _busy_seconds(), time.process_time(), time.perf_counter()
+        self._busy, self._own, self._wall = _busy_seconds(), _own_seconds(), time.perf_counter()
         return self
 
     def __exit__(self, *exc) -> None:
         self.wall = time.perf_counter() - self._wall
         self.after = _loadavg()
-        own = time.process_time() - self._own
+        own = _own_seconds() - self._own
         busy = _busy_seconds()
         # CPUs other programs kept busy, on average over the run
         self.elsewhere = None if busy is None or self._busy is None else max(0.0, (busy - self._busy - own) / self.wall)
@@ -243,6 +254,12 @@ class LoadWatch:
     def summary(self) -> dict:
         return {"cpus": os.cpu_count(), "loadavg_before": self.before, "loadavg_after": self.after,
                 "busy_elsewhere_cpus": self.elsewhere, "seconds": self.wall}  # fmt: skip
+
+
+def _own_seconds() -> float:
+    """CPU seconds spent by this process and by the child processes it has waited for."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
 
 
 def _loadavg() -> float | None:
@@ -263,6 +280,22 @@ def _busy_seconds() -> float | None:
     return (sum(fields) - idle) / os.sysconf("SC_CLK_TCK")
 
 
+# --- who races, in any process -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Roster:
+    """How to make the contenders, the same way in this process and in every worker: a
+    function of this package, "module:function", called with `args` (plain JSON values)."""
+
+    function: str
+    args: tuple = ()
+
+    def make(self) -> list[Contender]:
+        module, name = self.function.split(":")
+        return getattr(importlib.import_module(f"{__package__}.{module}"), name)(*self.args)
+
+
 # --- a measurement ---------------------------------------------------------------------
 
 
@@ -276,6 +309,9 @@ class Measurement:
     loops: dict[str, dict[str, int]] = field(default_factory=dict)  # workload -> contender -> calls/sample
     rounds: list[dict[str, dict[str, float]]] = field(default_factory=list)  # workload -> contender -> s/call
     orders: list[list[tuple[str, str]]] = field(default_factory=list)  # each round's (workload, contender) order
+    # Which worker process timed each round. Left empty (made-up data), each round
+    # counts as a worker of its own.
+    workers: list[int] = field(default_factory=list)
     budget: float | None = None
     seed: int = SEED
     load: dict | None = None
@@ -288,112 +324,216 @@ class Measurement:
     def baseline(self) -> str:
         return self.contenders[0].id
 
+    @property
+    def worker_of_round(self) -> np.ndarray:
+        return np.array(self.workers) if self.workers else np.arange(len(self.rounds))
+
+    @property
+    def worker_count(self) -> int:
+        return len(set(self.worker_of_round.tolist()))
+
     def times(self, workload: str, contender: str) -> np.ndarray:
         return np.array([r[workload][contender] for r in self.rounds])
 
     def to_json(self) -> dict:
+        workers = self.worker_of_round.tolist()
         return {
-            "about": "Seconds per call of every contender, every round; answers checked against the first contender.",
+            "about": "Seconds per call of every contender in every round, with the worker process that timed it "
+            "and the order the round ran in; answers checked against the first contender.",
             "budget_seconds": self.budget,
             "seed": self.seed,
+            "workers": self.worker_count if self.timed else 0,
             "load": self.load,
             "contenders": [c.describe() for c in self.contenders],
             "workloads": self.workloads,
             "answers": [{**asdict(a), "correct": a.correct} for a in self.answers],
             "loops_per_sample": self.loops,
-            "rounds": self.rounds,
-            "orders": self.orders,
+            "rounds": [
+                {"worker": w, "order": [list(pair) for pair in order], "seconds_per_call": times}
+                for w, order, times in zip(workers, self.orders or [[]] * len(self.rounds), self.rounds)
+            ],
         }
 
 
 def run(
-    contenders: list[Contender],
+    roster: Roster,
     workloads: list[dict],
     *,
     budget: float,
+    workers: int,
     rounds: int | None = None,
     check_only: bool = False,
     seed: int = SEED,
 ) -> Measurement:
-    """Check every answer, then time in paired, shuffled rounds until `budget` seconds
-    have passed (at least MIN_ROUNDS rounds), or exactly `rounds` rounds if given."""
+    """Check every answer here, then time in `workers` fresh processes, one after
+    another: each times paired, shuffled rounds for its share of `budget` seconds (at
+    least MIN_ROUNDS rounds), or exactly `rounds` rounds if given."""
+    contenders = roster.make()
     print(f"Checking {len(contenders)} versions on {len(workloads)} inputs against the Python loop...", flush=True)
     answers, args = check(contenders, workloads)
     m = Measurement(contenders, workloads, answers, budget=None if rounds else budget, seed=seed)
     if check_only:
         return m
-    pairs = [(w["id"], c) for w in workloads for c in contenders]
-    for wid, c in pairs:
-        m.loops.setdefault(wid, {})[c.id] = calibrate(c.run, args[wid, c.id])
-    if rounds:
-        print(f"Timing {rounds} rounds...", flush=True)
-    else:
-        print(f"Timing in rounds for {budget:g} s...", flush=True)
-    with LoadWatch() as watch:
-        start = time.perf_counter()
-        while len(m.rounds) < (rounds or MAX_ROUNDS):
-            elapsed = time.perf_counter() - start
-            # stop before a round that would overrun the budget (rounds take about as long as each other)
-            if not rounds and len(m.rounds) >= MIN_ROUNDS and elapsed * (1 + 1 / len(m.rounds)) > budget:
-                break
-            order = pairs[:]
-            random.Random(seed * 1_000_003 + len(m.rounds)).shuffle(order)
-            times: dict[str, dict[str, float]] = {w["id"]: {} for w in workloads}
-            for wid, c in order:
-                times[wid][c.id] = sample(c.run, args[wid, c.id], m.loops[wid][c.id])
-            m.rounds.append(times)
-            m.orders.append([(wid, c.id) for wid, c in order])
+    for w in workloads:
+        for c in contenders:
+            m.loops.setdefault(w["id"], {})[c.id] = calibrate(c.run, args[w["id"], c.id])
+    each = f"{rounds} rounds in each" if rounds else f"{budget:g} s shared"
+    print(f"Timing in {workers} worker processes, one after another ({each})...", flush=True)
+    with tempfile.TemporaryDirectory(prefix="course-timing-") as tmp, LoadWatch() as watch:
+        folder = Path(tmp)
+        for w in workloads:  # made once: a worker reads them instead of making them again
+            (folder / f"{w['id']}.txt").write_text(texts.make(w["kind"], w["size"]), encoding="utf-8")
+        start = time.monotonic()  # one clock for every process (time.monotonic is system-wide)
+        for k in range(workers):
+            # an equal share of what is left: a worker that overran shortens the next ones
+            now = time.monotonic()
+            deadline = now + max(0.0, budget - (now - start)) / (workers - k)
+            spec = {"roster": [roster.function, list(roster.args)], "workloads": workloads, "loops": m.loops,
+                    "seed": seed, "worker": k, "rounds": rounds, "deadline": deadline, "texts": tmp,
+                    "out": str(folder / f"worker-{k}.json")}  # fmt: skip
+            for record in _in_worker(spec):
+                m.rounds.append(record["seconds_per_call"])
+                m.orders.append([tuple(pair) for pair in record["order"]])
+                m.workers.append(k)
     m.load = watch.summary()
     return m
 
 
+def _in_worker(spec: dict) -> list[dict]:
+    """Run one worker (worker_main) in a fresh interpreter; its rounds."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get(
+        "PYTHONPATH", "")]).rstrip(os.pathsep)}  # fmt: skip
+    code = "import sys; from course.measure import worker_main; sys.exit(worker_main())"
+    result = subprocess.run([sys.executable, "-c", code], input=json.dumps(spec), env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    if result.returncode != 0:
+        why = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
+        raise CourseError(f"Timing worker {spec['worker'] + 1} stopped: {why}")
+    return json.loads(Path(spec["out"]).read_text())
+
+
+def worker_main() -> int:
+    """One worker: make the contenders, warm them up, time rounds, write them as JSON.
+
+    Reads its orders (see `run`) from stdin. Its deadline was set when it was started,
+    so the time it takes to start and make the contenders counts against its share of
+    the budget.
+    """
+    spec = json.load(sys.stdin)
+    contenders = Roster(spec["roster"][0], tuple(spec["roster"][1])).make()
+    workloads, loops = spec["workloads"], spec["loops"]
+    texts_in = {w["id"]: (Path(spec["texts"]) / f"{w['id']}.txt").read_text(encoding="utf-8") for w in workloads}
+    args = {(w["id"], c.id): c.prepare(texts_in[w["id"]]) for w in workloads for c in contenders}
+    # Warm up: one call per contender on the smallest text of each kind (numba compiles
+    # anew in every process, once for each kind of array).
+    smallest = {}
+    for w in sorted(workloads, key=lambda w: w["size"]):
+        smallest.setdefault(w["kind"], w["id"])
+    for wid in smallest.values():
+        for c in contenders:
+            c.run(args[wid, c.id])
+    pairs = [(w["id"], c) for w in workloads for c in contenders]
+    deadline = None if spec["rounds"] else spec["deadline"]
+    records = time_rounds(pairs, args, loops, worker=spec["worker"], seed=spec["seed"], rounds=spec["rounds"],
+                          deadline=deadline)  # fmt: skip
+    Path(spec["out"]).write_text(json.dumps(records))
+    return 0
+
+
+def time_rounds(pairs: list[tuple[str, Contender]], args: dict, loops: dict, *, worker: int, seed: int,
+                rounds: int | None, deadline: float | None) -> list[dict]:  # fmt: skip
+    """Paired, shuffled rounds: exactly `rounds`, or until `deadline` (time.monotonic)
+    would be overrun, with at least MIN_ROUNDS. Each round: its order and its times."""
+    records: list[dict] = []
+    start = time.monotonic()
+    while len(records) < (rounds or MAX_ROUNDS):
+        if not rounds and len(records) >= MIN_ROUNDS:
+            now = time.monotonic()
+            # rounds take about as long as each other: stop before one that would overrun
+            if now + (now - start) / len(records) > deadline:
+                break
+        order = pairs[:]
+        random.Random(f"{seed}-{worker}-{len(records)}").shuffle(order)
+        times: dict[str, dict[str, float]] = {}
+        for wid, c in order:
+            times.setdefault(wid, {})[c.id] = sample(c.run, args[wid, c.id], loops[wid][c.id])
+        records.append({"order": [[wid, c.id] for wid, c in order], "seconds_per_call": times})
+    return records
+
+
 # --- summaries -------------------------------------------------------------------------
+
+# Student's t, 97.5th percentile, by degrees of freedom: a two-sided 95% interval.
+_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
+         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093,
+         20: 2.086, 21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048,
+         29: 2.045, 30: 2.042, 40: 2.021, 60: 2.000, 120: 1.980}  # fmt: skip
+
+
+def t975(df: int) -> float:
+    """Student's t quantile for a 95% interval; between the table's rows, linear in 1/df."""
+    if df in _T975:
+        return _T975[df]
+    rows = sorted(_T975)
+    if df > rows[-1]:
+        below, above, t_below, t_above = rows[-1], math.inf, _T975[rows[-1]], 1.960
+    else:
+        above = next(r for r in rows if r > df)
+        below = max(r for r in rows if r < df)
+        t_below, t_above = _T975[below], _T975[above]
+    share = (1 / below - 1 / df) / (1 / below - (0 if above == math.inf else 1 / above))
+    return t_below + share * (t_above - t_below)
 
 
 @dataclass(frozen=True)
 class Estimate:
-    """A median and its 95% interval."""
+    """A typical value and its 95% interval, from `workers` worker processes (with
+    fewer than two, the interval is unknown: low and high are NaN)."""
 
-    median: float
+    value: float
     low: float
     high: float
+    workers: int = 0
 
-    def side_of(self, boundary: float, margin: float = RUN_TO_RUN) -> int:
-        """+1 when the whole interval lies above `boundary` by more than `margin`, -1 when
-        below by as much, 0 when it is too close to tell."""
-        return 1 if self.low > boundary * margin else -1 if self.high < boundary / margin else 0
+    @property
+    def known(self) -> bool:
+        return self.workers >= 2
+
+    def side_of(self, boundary: float) -> int:
+        """+1 when the whole interval lies above `boundary`, -1 when below, 0 when it
+        includes it (or is unknown)."""
+        if not self.known:
+            return 0
+        return 1 if self.low > boundary else -1 if self.high < boundary else 0
 
 
-def bootstrap_median(values: np.ndarray, seed: int = SEED) -> Estimate:
-    """The median of positive values (times or ratios, in the order of their rounds) and
-    a 95% interval for it: a moving-block bootstrap on their logarithms (ratios are
-    symmetric there: 2× slower and 2× faster are equally far from 1).
+def across_workers(values: np.ndarray, workers: np.ndarray) -> Estimate:
+    """Positive values (times or ratios, one per round) and the worker of each round:
+    the geometric mean of the workers' medians, with a 95% t-interval over workers.
 
-    Blocks, not single rounds: the machine's state lasts for seconds (rounds next to each
-    other are alike), so resampling single rounds would pretend to more independent
-    evidence than a run has. Each resample strings together BLOCKS runs of consecutive
-    rounds, so a state that held for part of the run counts as one piece of evidence.
+    On logarithms: each worker's median log value is one draw of what a whole run gives;
+    the interval is mean ± t(n-1) · sd / √n over those n draws. (The module's docstring
+    says why.)
     """
     logs = np.log(np.asarray(values, dtype=float))
-    n = len(logs)
-    length = math.ceil(n / BLOCKS)
-    rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n - length + 1, size=(BOOTSTRAP_RESAMPLES, math.ceil(n / length)))
-    picks = (starts[:, :, None] + np.arange(length)).reshape(BOOTSTRAP_RESAMPLES, -1)[:, :n]
-    resampled = np.median(logs[picks], axis=1)
-    low, high = np.percentile(resampled, [2.5, 97.5])
-    return Estimate(*(float(np.exp(x)) for x in (np.median(logs), low, high)))
+    workers = np.asarray(workers)
+    medians = np.array([np.median(logs[workers == k]) for k in np.unique(workers)])
+    n, mean = len(medians), float(np.mean(medians))
+    if n < 2:
+        return Estimate(math.exp(mean), math.nan, math.nan, n)
+    half = t975(n - 1) * float(np.std(medians, ddof=1)) / math.sqrt(n)
+    return Estimate(math.exp(mean), math.exp(mean - half), math.exp(mean + half), n)
 
 
 def time_of(m: Measurement, workload: str, contender: str) -> Estimate | None:
-    return bootstrap_median(m.times(workload, contender), m.seed) if m.timed else None
+    return across_workers(m.times(workload, contender), m.worker_of_round) if m.timed else None
 
 
 def paired_ratio(m: Measurement, workload: str, contender: str, versus: str) -> Estimate | None:
     """contender's time / versus's time, round by round: below 1 means contender is faster."""
     if not m.timed:
         return None
-    return bootstrap_median(m.times(workload, contender) / m.times(workload, versus), m.seed)
+    return across_workers(m.times(workload, contender) / m.times(workload, versus), m.worker_of_round)
 
 
 def cross_ratio(m: Measurement, contender: str, workload: str, versus: str, scale: float = 1.0) -> Estimate | None:
@@ -402,7 +542,7 @@ def cross_ratio(m: Measurement, contender: str, workload: str, versus: str, scal
     text against an ASCII one, with scale = bytes per character."""
     if not m.timed:
         return None
-    return bootstrap_median(m.times(workload, contender) / m.times(versus, contender) / scale, m.seed)
+    return across_workers(m.times(workload, contender) / m.times(versus, contender) / scale, m.worker_of_round)
 
 
 # --- command lines -----------------------------------------------------------------------
@@ -425,27 +565,31 @@ def size(text: str) -> int:
     return value
 
 
-def _positive(kind: type, what: str) -> Callable[[str], float]:
+def _positive(kind: type, what: str, least: float = 0) -> Callable[[str], float]:
     def parse(text: str):
         try:
             value = kind(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{text!r} must be more than 0")
+        if not value > least:
+            raise argparse.ArgumentTypeError(f"{text!r} must be more than {least:g}")
         return value
 
     return parse
 
 
-def parser(prog: str, description: str, budget: float) -> argparse.ArgumentParser:
+def parser(prog: str, description: str, budget: float, workers: int) -> argparse.ArgumentParser:
     """The options compare and race share; each adds its own."""
     p = _Parser(prog=prog, description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--budget", type=_positive(float, "a number of seconds"), default=budget, metavar="SECONDS",
-                   help=f"how long to go on timing rounds (default: {budget:g}); at least {MIN_ROUNDS} rounds are "
-                   "timed, however long they take")  # fmt: skip
+                   help=f"how long to go on timing, all workers together (default: {budget:g}); each worker "
+                   f"times at least {MIN_ROUNDS} rounds, however long they take")  # fmt: skip
+    p.add_argument("--workers", type=_positive(int, "a whole number", least=1), default=workers, metavar="N",
+                   help=f"how many fresh processes time in turn, sharing the budget (default: {workers}); the "
+                   "intervals come from how much they differ, and a verdict needs at least "
+                   f"{MIN_WORKERS}")  # fmt: skip
     p.add_argument("--rounds", type=_positive(int, "a whole number"), metavar="N",
-                   help="time exactly N rounds, whatever the budget")  # fmt: skip
+                   help="time exactly N rounds in each worker, whatever the budget")  # fmt: skip
     p.add_argument("--check-only", action="store_true",
                    help="check every answer against the Python loop; time nothing (seconds, not minutes)")  # fmt: skip
     return p

@@ -5,9 +5,10 @@ and every Rust function the lessons list (lessons/lessons.toml, `contenders`), e
 built in debug and in release. Inputs: random ASCII letters from 10 characters to 10
 million (the 1 million point is the tutorial's race) and text beyond ASCII, where the
 versions that compare bytes are wrong. Every answer is checked against the Python
-loop; then all versions are timed in paired, shuffled rounds (see tools/course/measure.py) until
-the time budget is spent. Also writes who is right on every kind of input and what a
-call costs in memory (correct.py), which chapter 6 shows.
+loop; then all versions are timed in paired, shuffled rounds, in several fresh worker
+processes one after another (see tools/course/measure.py), until the time budget is
+spent. Also writes who is right on every kind of input and what a call costs in
+memory (correct.py), which chapter 6 shows.
 """
 
 from __future__ import annotations
@@ -24,7 +25,16 @@ BEYOND_ASCII_SIZE = 100_000
 BEYOND_ASCII = ["accented", "cjk", "emoji"]
 # The lesson whose count_doubles the course's speed targets are about (see report.CLAIMS).
 SIMD_LESSON = 8
-BUDGET = 60.0  # seconds of timing; the README says how long the whole recipe takes
+BUDGET = 60.0  # seconds of timing, all workers together; the README says how long the whole recipe takes
+# Fewer than compare's: a round of the race is seconds long, and each worker makes every
+# version again (numba compiles anew).
+WORKERS = 5
+
+
+def contenders() -> list[measure.Contender]:
+    """Everyone in the race, the oracle first (measure.Roster makes them again in every worker)."""
+    return [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
+            *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
 
 
 def roles(contenders: list[measure.Contender]) -> dict[str, str]:
@@ -71,12 +81,29 @@ def simd_targets(m: Measurement, letters: list[dict], beyond: list[dict]) -> lis
 
 
 def overtakes(sizes: list[int], ratios: dict[int, measure.Estimate]) -> str:
-    """The smallest size from which a version stays clearly faster than the Python loop, in words."""
+    """At which sizes a version is clearly faster than the Python loop (its whole interval
+    below 1: the rule of the table's cells), in words: "every size here", "1,000
+    characters on", "100 and 10,000 to 100,000 characters", "no size here"."""
     clear = [ratios[size].side_of(1) < 0 for size in sizes]
-    if not clear[-1]:
-        return "never (not at the largest size)"
-    first = len(clear) - next(i for i, ok in enumerate(reversed(clear)) if not ok) if not all(clear) else 0
-    return "every size here" if first == 0 else f"{sizes[first]:,} characters on"
+    if all(clear):
+        return "every size here"
+    if not any(clear):
+        return "no size here"
+    runs, i = [], 0
+    while i < len(sizes):
+        if not clear[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < len(sizes) and clear[j + 1]:
+            j += 1
+        runs.append((i, j))
+        i = j + 1
+    if runs == [(runs[0][0], len(sizes) - 1)]:
+        return f"{sizes[runs[0][0]]:,} characters on"
+    words = [f"{sizes[a]:,}" if a == b else f"{sizes[a]:,} to {sizes[b]:,}" for a, b in runs]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+    return f"{listed} characters"
 
 
 def sweep_tables(m: Measurement, rows: dict, letters: list[dict]) -> list[str]:
@@ -100,7 +127,7 @@ def sweep_tables(m: Measurement, rows: dict, letters: list[dict]) -> list[str]:
         if not part:
             continue
         key = by_size[part[-1]]
-        ordered = sorted(others, key=lambda c: rows[key, c.id].ratio.median)
+        ordered = sorted(others, key=lambda c: rows[key, c.id].ratio.value)
         header = ["version", *[f"{size:,}" for size in part]]
         body = []
         for c in ordered:
@@ -111,14 +138,14 @@ def sweep_tables(m: Measurement, rows: dict, letters: list[dict]) -> list[str]:
                 cells.append(overtakes(sizes, {size: rows[by_size[size], c.id].ratio for size in sizes}))
             body.append([c.name, *cells])
         if last:
-            header.append("faster than the Python loop from")
+            header.append("clearly faster than the Python loop at")
         md += [f"Sorted by the {part[-1]:,} column:", "", report.table(header, body), ""]
     return md
 
 
 def fastest(rows: dict, workload: str) -> str:
     right = [row for (wid, _), row in rows.items() if wid == workload and row.answer.checked and row.answer.correct]
-    best = min(right, key=lambda row: row.time.median)
+    best = min(right, key=lambda row: row.time.value)
     return best.name if best.ratio is None else f"{best.name}, {report.short_relative(best.ratio)}"
 
 
@@ -137,7 +164,7 @@ def beyond_ascii_table(m: Measurement, rows: dict, beyond: list[dict]) -> str:
         return f"{mark} · {report.short_relative(row.ratio)}"
 
     first = beyond[0]["id"]
-    ordered = sorted(m.contenders, key=lambda c: rows[first, c.id].ratio.median if rows[first, c.id].ratio else 1)
+    ordered = sorted(m.contenders, key=lambda c: rows[first, c.id].ratio.value if rows[first, c.id].ratio else 1)
     header = ["version", *[texts.LABELS[w["kind"]] for w in beyond]]
     return report.table(header, [[c.name, *[cell(rows[w["id"], c.id]) for w in beyond]] for c in ordered])
 
@@ -170,17 +197,17 @@ def render(m: Measurement, s: dict, race_size: int) -> str:
 
         md += ["### Size sweep: where each version overtakes the Python loop", ""]
         md += [
-            "A version is *faster from* a size when it is clearly faster there and at every larger size: its "
-            f"whole 95% interval below the Python loop's time by more than {measure.RUN_TO_RUN - 1:.0%}, the "
-            "margin for the way separate runs differ. In the cells, *too close* means the interval includes "
-            "the Python loop's time.",
+            "In the cells, a version is *faster* or *slower* where its whole 95% interval is on that side of the "
+            "Python loop's time, and *too close* where the interval includes it. The last column lists the sizes "
+            "where it is clearly faster, by the same rule.",
             "",
         ]
         md += sweep_tables(m, rows, letters)
-        lines = {
-            c.name: [(w["size"], 1 / r.median if (r := rows[w["id"], c.id].ratio) else 1.0) for w in letters]
+        lines = [
+            (c.name, c.family, [(w["size"], 1 / r.value if (r := rows[w["id"], c.id].ratio) else 1.0)
+                                for w in letters])
             for c in m.contenders
-        }
+        ]  # fmt: skip
         report.sweep_chart(lines, out / "race-sweep.png", "Speed against input size (random ASCII letters)", s)
         md += ["![Every version's speed against the Python loop's, by input size, log-log](results/race-sweep.png)", ""]
 
@@ -206,7 +233,7 @@ def sizes_list(text: str) -> list[int]:
 
 
 def main(argv: list[str]) -> int:
-    parser = measure.parser("just race", __doc__, BUDGET)
+    parser = measure.parser("just race", __doc__, BUDGET, WORKERS)
     parser.add_argument("--sizes", type=sizes_list, default=SIZES, metavar="N,N,...",
                         help="comma-separated sizes of the sweep (default: 10 to 10,000,000)")  # fmt: skip
     parser.add_argument("--race-size", type=measure.size, default=RACE_SIZE, metavar="N",
@@ -217,10 +244,9 @@ def main(argv: list[str]) -> int:
     sizes = sorted({*ns.sizes, ns.race_size})
     workloads = [texts.workload("letters", size) for size in sizes]
     workloads += [texts.workload(kind, ns.beyond_ascii_size) for kind in BEYOND_ASCII]
-    contenders = [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
-                  *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
     results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     correct.write_report(results.RESULTS_DIR / "correct.md")
-    m = measure.run(contenders, workloads, budget=ns.budget, rounds=ns.rounds, check_only=ns.check_only)
+    m = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
+                    rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
     s = report.stamp()
     return results.publish("race", render(m, s, ns.race_size), m, s)

@@ -5,9 +5,12 @@ when it was measured.
 House rules for every report:
 
 * every ratio is written one way, "N× faster" or "N× slower" than what it is
-  compared with, and its 95% interval beside it;
-* a verdict is given only when the interval is clear of the claim's boundary;
-  otherwise it is "too close to call on this machine", with the measured range;
+  compared with, and its 95% interval beside it (over worker processes: it includes
+  how much separate runs differ, see measure.py);
+* a claim is a range: "agrees" when the whole interval lies inside it, "disagrees"
+  when the whole interval lies outside it, saying on which side; otherwise (the
+  interval includes an edge of the range) "too close to call on this machine". No
+  margin beyond the interval;
 * within a table, one unit, named in the header; rows sorted by what the table shows;
 * bold only for verdicts and for wrong answers that are bugs.
 """
@@ -91,8 +94,10 @@ def factor(x: float) -> str:
 def relative(est: Estimate) -> str:
     """A ratio of times (below 1: faster) in one direction, with its interval:
     "19× faster (18–20×)", "1.3× slower (1.2–1.4×)", "1.02× slower (1.05× faster to 1.10× slower)"."""
-    median = f"{factor(1 / est.median)}× faster" if est.median < 1 else f"{factor(est.median)}× slower"
-    if est.high < 1:
+    median = f"{factor(1 / est.value)}× faster" if est.value < 1 else f"{factor(est.value)}× slower"
+    if not est.known:
+        spread = "no interval: one worker"
+    elif est.high < 1:
         spread = f"{factor(1 / est.high)}–{factor(1 / est.low)}×"
     elif est.low > 1:
         spread = f"{factor(est.low)}–{factor(est.high)}×"
@@ -102,18 +107,18 @@ def relative(est: Estimate) -> str:
 
 
 def short_relative(est: Estimate) -> str:
-    """For a crowded table cell: the median's direction, or "too close" when the interval
-    straddles 1 (a measurement, not a verdict: no margin for other runs)."""
-    if est.side_of(1, margin=1.0) == 0:
+    """For a crowded table cell: the ratio's direction where its interval is clear of 1,
+    or "too close" where the interval includes 1: the same rule as every verdict."""
+    if est.side_of(1) == 0:
         return "too close"
-    return f"{factor(1 / est.median)}× faster" if est.median < 1 else f"{factor(est.median)}× slower"
+    return f"{factor(1 / est.value)}× faster" if est.value < 1 else f"{factor(est.value)}× slower"
 
 
 UNITS = [("s", 1.0), ("ms", 1e-3), ("µs", 1e-6), ("ns", 1e-9)]
 
 
 def unit_for(seconds: list[float]) -> tuple[str, float]:
-    """One unit for a whole table: the one in which its median value reads 1 or more."""
+    """One unit for a whole table: the one in which its middle value reads 1 or more."""
     typical = sorted(seconds)[len(seconds) // 2]
     return next(((unit, scale) for unit, scale in UNITS if typical >= scale), UNITS[-1])
 
@@ -125,7 +130,9 @@ def number(x: float) -> str:
 def time_cell(est: Estimate | None, scale: float) -> str:
     if est is None:
         return "not timed"
-    return f"{number(est.median / scale)} ({number(est.low / scale)}–{number(est.high / scale)})"
+    if not est.known:
+        return f"{number(est.value / scale)} (no interval: one worker)"
+    return f"{number(est.value / scale)} ({number(est.low / scale)}–{number(est.high / scale)})"
 
 
 def table(header: list[str], body: list[list[str]]) -> str:
@@ -135,12 +142,12 @@ def table(header: list[str], body: list[list[str]]) -> str:
 
 
 def time_table(race: list[Row]) -> str:
-    """version | median time | against the Python loop | answer; sorted by the paired ratio,
-    the figure to trust (a median time on its own moves with whatever else the machine did)."""
+    """version | time | against the Python loop | answer; sorted by the paired ratio, the
+    figure to trust (a time on its own moves with whatever else the machine did)."""
     timed = all(row.time for row in race)
-    ordered = sorted(race, key=lambda row: row.ratio.median if row.ratio else 1.0) if timed else race
-    unit, scale = unit_for([row.time.median for row in race]) if timed else ("", 1)
-    header = ["version", f"median time, {unit} (95% interval)", "against the Python loop (sorted)", "answer"]
+    ordered = sorted(race, key=lambda row: row.ratio.value if row.ratio else 1.0) if timed else race
+    unit, scale = unit_for([row.time.value for row in race]) if timed else ("", 1)
+    header = ["version", f"time per call, {unit} (95% interval)", "against the Python loop (sorted)", "answer"]
     body = [
         [row.name, time_cell(row.time, scale), relative(row.ratio) if row.ratio else "the baseline",
          row.answer_text]
@@ -155,8 +162,10 @@ def rounds_line(m: Measurement) -> str:
     load = m.load or {}
     budget = f" (a budget of {m.budget:g} s)" if m.budget else ""
     return (
-        f"{len(m.rounds)} paired rounds in {load.get('seconds', 0):.0f} s of timing{budget}: each round timed every "
-        "version once on every input, in a shuffled order. Intervals are 95% bootstrap intervals over the rounds."
+        f"{len(m.rounds)} paired rounds in {m.worker_count} fresh worker processes, one after another, in "
+        f"{load.get('seconds', 0):.0f} s of timing{budget}: each round timed every version once on every input, "
+        "in a shuffled order. A figure is the geometric mean of the workers' medians, and its 95% interval is "
+        "Student's t over the workers: it includes how much separate runs of the same code differ."
     )
 
 
@@ -199,19 +208,26 @@ class Claim:
     high: float
     reading: str = ""  # how we read a claim that is not a plain "faster" or "slower"
     source: str = "tutorial"  # or "target": a goal the course set itself (lesson 8's)
+    # How a disagreement reads, when the whole interval is below `low` (the subject
+    # faster than the claim allows) or above `high` (slower); plain words by default.
+    faster: str = ""
+    slower: str = ""
 
 
 CLAIMS = [
-    Claim("debug-slower", "the debug build: “slower” than the Python loop", "debug", "python", 1, math.inf),
+    Claim("debug-slower", "the debug build: “slower” than the Python loop", "debug", "python", 1, math.inf,
+          faster="faster than the Python loop, not slower"),
     Claim("release-30x", "the release build: “~30x faster” than the Python loop", "release", "python", 1 / 45, 1 / 20,
-          "read as 20× to 45× faster"),
+          "read as 20× to 45× faster", faster="more than the tutorial's ~30× (over 45×)",
+          slower="less than the tutorial's ~30× (under 20×)"),
     Claim("numpy-only-just", "numpy against the release build: “faster? No, but only just”", "numpy", "release", 1, 2,
-          "read as slower, by less than 2×"),
+          "read as slower, by less than 2×", faster="numpy was faster than the release build",
+          slower="numpy was slower by more than 2×"),
     Claim("bytes-faster", "Rust over bytes: faster than over characters (in our words)", "bytes", "release", 0, 1),
     Claim("simd-5x-count_nonzero", "lesson 8's count_doubles: at least 5× faster than numpy count_nonzero", "simd",
-          "count_nonzero", 0, 1 / 5, source="target"),
+          "count_nonzero", 0, 1 / 5, source="target", slower="less than 5× faster"),
     Claim("simd-near-find", "lesson 8's count_doubles: within 1.5× of one bytes.find pass over the text", "simd",
-          "find", 0, 1.5, "read as at most 1.5× slower", source="target"),
+          "find", 0, 1.5, "read as at most 1.5× slower", source="target", slower="more than 1.5× slower"),
 ]  # fmt: skip
 
 ROLE_NAMES = {"python": "the Python loop", "release": "the release build", "debug": "the debug build",
@@ -221,18 +237,31 @@ HEADINGS = {
     "target": ("Lesson 8's targets, on this machine", "the target"),
 }
 TOO_CLOSE = "too close to call on this machine"
+AGREES, DISAGREES = "agrees", "disagrees"
 
 
-def verdict(claim: Claim, est: Estimate, rounds: int) -> str:
-    """ "agrees" when the whole interval is inside the claim's range, "disagrees" when it is
-    outside; either with room to spare (measure.RUN_TO_RUN). Otherwise too close to call."""
-    if rounds < measure.MIN_ROUNDS:
-        return f"too few rounds to call ({rounds})"
-    if est.side_of(claim.low) > 0 and est.side_of(claim.high) < 0:
-        return "agrees"
-    if est.side_of(claim.low) < 0 or est.side_of(claim.high) > 0:
-        return "disagrees"
-    return TOO_CLOSE
+def verdict(claim: Claim, est: Estimate) -> str:
+    """ "agrees" when the whole interval lies inside the claim's range; "disagrees: ..."
+    when it lies wholly below or above it, saying which; otherwise (the interval
+    includes an edge of the range) too close to call. No margin beyond the interval:
+    it comes from separate worker processes, so it already holds how runs differ."""
+    if est.workers < measure.MIN_WORKERS:
+        return f"too few worker processes to call ({est.workers}; at least {measure.MIN_WORKERS})"
+    whose = HEADINGS[claim.source][1]
+    if est.high < claim.low:
+        return f"{DISAGREES}: {claim.faster or f'faster than {whose} said'}"
+    if est.low > claim.high:
+        return f"{DISAGREES}: {claim.slower or f'slower than {whose} said'}"
+    if est.low >= claim.low and est.high <= claim.high:
+        return AGREES
+    edges = [_edge(e) for e in (claim.low, claim.high) if est.low <= e <= est.high]
+    if len(edges) == 2:
+        return f"{TOO_CLOSE}: the interval includes both edges of the claim's range ({edges[0]}, {edges[1]})"
+    return f"{TOO_CLOSE}: the interval includes {edges[0]}, an edge of the claim's range"
+
+
+def _edge(ratio: float) -> str:
+    return "as fast" if ratio == 1 else f"{factor(1 / ratio)}× faster" if ratio < 1 else f"{factor(ratio)}× slower"
 
 
 def claims(m: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[Claim, Estimate, str]]:
@@ -241,7 +270,7 @@ def claims(m: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[C
     for claim in CLAIMS:
         if claim.subject in roles and claim.versus in roles and m.timed:
             est = measure.paired_ratio(m, workload, roles[claim.subject], roles[claim.versus])
-            out.append((claim, est, verdict(claim, est, len(m.rounds))))
+            out.append((claim, est, verdict(claim, est)))
     return out
 
 
@@ -260,14 +289,17 @@ def claims_section(
         body = []
         for claim, est, versus in judged:
             said = claim.said + (f" ({claim.reading})" if claim.reading else "")
-            word = verdict(claim, est, len(m.rounds))
-            shown = f"**{word}**" if word in ("agrees", "disagrees") else word
+            word = verdict(claim, est)
+            head, _, rest = word.partition(":")
+            shown = f"**{head}**{':' + rest if rest else ''}" if head in (AGREES, DISAGREES) else word
             body.append([said, f"{relative(est)} than {versus}", shown])
         out += [
             f"#### {heading}",
             "",
-            f"A verdict only where the whole 95% interval is on one side of what {column} said, with a "
-            f"{(measure.RUN_TO_RUN - 1):.0%} margin for the way separate runs differ; otherwise *{TOO_CLOSE}*.",
+            f"*Agrees* where the whole 95% interval lies inside what {column} said, *disagrees* where it lies "
+            f"wholly outside, *{TOO_CLOSE}* where it includes an edge. The interval comes from {m.worker_count} "
+            "separate worker processes, so it already includes how much one run differs from the next: no "
+            "margin is added.",
             "",
             table([column, "measured here (95% interval)", "verdict"], body),
             "",
@@ -336,10 +368,18 @@ COLORS = {
     "rust-release": "#b7410e",
     "reference": "#9a9a9a",
 }
-# One colour and one marker per line: twelve colours that differ in hue and lightness.
+# Lines of one panel: as many colours as markers, so that within a panel every line
+# differs from every other in both.
 LINE_COLORS = ["#000000", "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-               "#7f7f7f", "#bcbd22", "#17becf", "#aec7e8", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94"]  # fmt: skip
-MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*", "<", ">", "h", "p", "d", "H", "8", "1"]
+               "#17becf", "#bcbd22"]  # fmt: skip
+MARKERS = ["o", "s", "^", "v", "D", "P", "X", "*", "<", ">"]
+# The sweep chart's panels: the families each shows.
+PANELS = [
+    ("Python", ("python",)),
+    ("numpy, numba and the yardstick", ("numpy", "numba", "reference")),
+    ("Rust, debug builds", ("rust-debug",)),
+    ("Rust, release builds", ("rust-release",)),
+]
 # The book's text column is about 750 px wide: charts are drawn that wide, at twice the
 # pixels for sharpness, so 11-point labels read as the page's own small print.
 WIDTH_IN, DPI = 7.5, 200
@@ -355,63 +395,150 @@ def _pyplot():
     return plt
 
 
+def _lay_out(fig, s: dict):
+    """The stamp at the foot, and everything fitted inside the figure (the stamp on two
+    lines where one is too long for it); the stamp's text. A figure made with
+    layout="constrained" keeps that layout, others get tight_layout."""
+    stamp = fig.text(0.01, 0.005, stamp_line(s), fontsize=7.5, color="#555", va="bottom")
+    stamp.set_in_layout(False)
+    fig.canvas.draw()
+    if stamp.get_window_extent().x1 > fig.bbox.x1:
+        first, _, second = stamp_line(s).rpartition(" · Python ")
+        stamp.set_text(f"{first}\nPython {second}")
+    fig.canvas.draw()
+    foot = stamp.get_window_extent().y1 / fig.bbox.height + 0.005
+    engine = fig.get_layout_engine()
+    if engine is not None and engine.__class__.__name__ == "ConstrainedLayoutEngine":
+        engine.set(rect=(0, foot, 1, 1 - foot))
+    else:
+        fig.tight_layout(rect=(0, foot, 1, 1))
+    fig.canvas.draw()
+    return stamp
+
+
 def _finish(fig, path: Path, s: dict) -> None:
-    fig.text(0.01, 0.005, stamp_line(s), fontsize=7.5, color="#555")
-    fig.tight_layout(rect=(0, 0.025, 1, 1))
+    _lay_out(fig, s)
     fig.savefig(path, dpi=DPI)
     _pyplot().close(fig)
 
 
-def bar_chart(race: list[Row], path: Path, title: str, s: dict, log: bool = False) -> None:
-    """Horizontal bars of median time per call with their intervals, fastest at the top."""
+def clipped_text(fig) -> list[str]:
+    """Every text of `fig` that reaches outside the figure once drawn: titles, axis
+    labels, tick labels (as each axis's drawn ones together), annotations, legends and
+    the figure's own texts. Empty when nothing is cut off."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    found = [(t.get_text(), t) for t in fig.texts]
+    boxes = []
+    for ax in fig.axes:
+        found += [(t.get_text(), t) for t in (ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts)]
+        if legend := ax.get_legend():
+            found += [(t.get_text(), t) for t in legend.get_texts()]
+        boxes += [(f"{axis.axis_name} tick labels", axis.get_tightbbox(renderer)) for axis in (ax.xaxis, ax.yaxis)]
+    boxes += [(text, t.get_window_extent(renderer)) for text, t in found if t.get_visible() and text.strip()]
+    box, slack = fig.bbox, 0.5  # pixels
+
+    def outside(b) -> bool:
+        return b.x0 < box.x0 - slack or b.y0 < box.y0 - slack or b.x1 > box.x1 + slack or b.y1 > box.y1 + slack
+
+    return [text for text, b in boxes if b is not None and outside(b)]
+
+
+def overlapping_text(fig) -> list[tuple[str, str]]:
+    """Pairs of the figure's own texts (title, axis labels, the stamp) that overlap each
+    other or an axes with its tick labels, once drawn. Empty when none do."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    own = [(t.get_text(), t.get_window_extent(renderer)) for t in fig.texts if t.get_visible() and t.get_text()]
+    axes = [(f"axes {i + 1}", ax.get_tightbbox(renderer)) for i, ax in enumerate(fig.axes)]
+    pairs = [(a, b) for i, a in enumerate(own) for b in own[i + 1 :]] + [(a, b) for a in own for b in axes]
+    return [(a[0], b[0]) for a, b in pairs if a[1].overlaps(b[1])]
+
+
+def bar_figure(race: list[Row], title: str, s: dict, log: bool = False):
+    """Horizontal bars of time per call with their intervals, fastest at the top, each
+    labelled at its end; the axis reaches far enough for every label to fit inside it."""
     plt = _pyplot()
-    ordered = sorted(race, key=lambda row: row.ratio.median if row.ratio else 1.0, reverse=True)
-    unit, scale = unit_for([row.time.median for row in race])
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(race) + 1.5))
-    medians = [row.time.median / scale for row in ordered]
-    errors = [
-        [m - row.time.low / scale for m, row in zip(medians, ordered)],
-        [row.time.high / scale - m for m, row in zip(medians, ordered)],
-    ]
+    ordered = sorted(race, key=lambda row: row.ratio.value if row.ratio else 1.0, reverse=True)
+    unit, scale = unit_for([row.time.value for row in race])
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(race) + 1.6), layout="constrained")
+    values = [row.time.value / scale for row in ordered]
+    highs = [row.time.high / scale if row.time.known else v for v, row in zip(values, ordered)]
+    lows = [row.time.low / scale if row.time.known else v for v, row in zip(values, ordered)]
     bars = ax.barh(
         [row.name for row in ordered],
-        medians,
-        xerr=errors,
+        values,
+        xerr=[[v - lo for v, lo in zip(values, lows)], [hi - v for v, hi in zip(values, highs)]],
         color=[COLORS.get(row.contender.family, "#888") for row in ordered],
         hatch=["//" if not row.answer.correct else "" for row in ordered],
         edgecolor="white",
         error_kw={"ecolor": "#333", "capsize": 2, "linewidth": 1},
     )
-    for bar, row in zip(bars, ordered):
+    labels = []
+    for bar, row, high in zip(bars, ordered, highs):
         label = "the baseline" if row.ratio is None else short_relative(row.ratio)
         if not row.answer.correct:
             label += "  ✗ WRONG"
-        ax.annotate(f"  {number(row.time.median / scale)} {unit} · {label}",
-                    (row.time.high / scale, bar.get_y() + bar.get_height() / 2), va="center", fontsize=9.5)  # fmt: skip
+        text = ax.annotate(f"  {number(row.time.value / scale)} {unit} · {label}",
+                           (high, bar.get_y() + bar.get_height() / 2), va="center", fontsize=9.5)  # fmt: skip
+        text.set_in_layout(False)  # the axis is widened for them below, not shrunk
+        labels.append((high, text))
     if log:
         ax.set_xscale("log")
-    ax.set_xlim(right=max(row.time.high / scale for row in race) * (40 if log else 1.9))
+    ax.set_xlim(left=min(lows) / (2 if log else 1) if log else 0)
+    fig.suptitle(title)  # on the figure, not the axes: wider than the axes may be
     scale_words = " (log scale)" if log else ""
-    ax.set_xlabel(f"median time per call, {unit}, and its 95% interval{scale_words}: shorter is faster")
-    ax.set_title(title)
-    _finish(fig, path, s)
+    # two lines: the names at the left leave the axes narrow
+    ax.set_xlabel(f"time per call, {unit}{scale_words},\nwith its 95% interval: shorter is faster")
+    ax.set_xlim(right=max(highs) * (2 if log else 1.2))
+    _lay_out(fig, s)
+    for _ in range(4):  # reach as far right as the longest label needs (the ticks then change a little)
+        left, right = ax.get_xlim()
+        box = ax.get_window_extent()
+        where = (lambda x: math.log(x)) if log else (lambda x: x)
+        span = where(right) - where(left)
+        need = max(where(left) + (where(x) - where(left)) / max(0.05, 1 - t.get_window_extent().width / box.width)
+                   for x, t in labels)  # fmt: skip
+        if need <= where(right) + 1e-9 * span:
+            break
+        ax.set_xlim(right=math.exp(need) if log else need)
+        fig.canvas.draw()
+    return fig
 
 
-def sweep_chart(lines: dict[str, list[tuple[int, float]]], path: Path, title: str, s: dict) -> None:
-    """How many times faster than the Python loop, against input size: one colour and
-    one marker per version (log-log)."""
+def bar_chart(race: list[Row], path: Path, title: str, s: dict, log: bool = False) -> None:
+    fig = bar_figure(race, title, s, log)
+    fig.savefig(path, dpi=DPI)
+    _pyplot().close(fig)
+
+
+def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: str, s: dict):
+    """How many times as fast as the Python loop, against input size (log-log): one
+    panel per kind of version (PANELS), every line in a panel its own colour and marker.
+    `lines`: (name, family, [(size, times as fast)]) for each version."""
     plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(WIDTH_IN, 8))
-    for i, (name, points) in enumerate(lines.items()):
-        ax.plot([size for size, _ in points], [speedup for _, speedup in points], marker=MARKERS[i % len(MARKERS)],
-                color=LINE_COLORS[i % len(LINE_COLORS)], linewidth=2.2 if i == 0 else 1.3, markersize=6,
-                label=name)  # fmt: skip
-    ax.axhline(1, color="#000", linewidth=0.8, linestyle=":")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("input size, characters (log scale)")
-    ax.set_ylabel("times as fast as the Python loop (log scale)")
-    ax.set_title(title)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, frameon=False)
-    _finish(fig, path, s)
+    panels = [(heading, [line for line in lines if line[1] in families]) for heading, families in PANELS]
+    panels = [(heading, found) for heading, found in panels if found]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH_IN, 2.5 * len(panels) + 1.2), sharex=True,
+                             squeeze=False)  # fmt: skip
+    for ax, (heading, found) in zip(axes[:, 0], panels):
+        for i, (name, _, points) in enumerate(found):
+            ax.plot([size for size, _ in points], [speed for _, speed in points], marker=MARKERS[i % len(MARKERS)],
+                    color=LINE_COLORS[i % len(LINE_COLORS)], linewidth=1.4, markersize=5, label=name)  # fmt: skip
+        ax.axhline(1, color="#000", linewidth=0.8, linestyle=":")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_title(heading, fontsize=10.5, loc="left")
+        ax.grid(True, which="major", alpha=0.3)
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), frameon=False, fontsize=8)
+    axes[-1, 0].set_xlabel("input size, characters (log scale)")
+    fig.supylabel("times as fast as the Python loop (log scale)", fontsize=10.5)
+    fig.suptitle(title)
+    _lay_out(fig, s)
+    return fig
+
+
+def sweep_chart(lines: list[tuple[str, str, list[tuple[int, float]]]], path: Path, title: str, s: dict) -> None:
+    fig = sweep_figure(lines, title, s)
+    fig.savefig(path, dpi=DPI)
+    _pyplot().close(fig)
