@@ -259,3 +259,42 @@ def remove_installed() -> bool:
     if subprocess.run([*cmd, "show", "-q", "string-doubles"], capture_output=True).returncode != 0:
         return False
     return subprocess.run([*cmd, "uninstall", "-y", "-q", "string-doubles"], capture_output=True).returncode == 0
+
+
+def cargo_test(crate: Path, args: list[str]) -> str:
+    """Run `cargo test ARGS` in the crate's folder; "" when it passes, else what failed:
+    the compiler's first error, or each failing test's message (cargo's own words)."""
+    if shutil.which("cargo") is None:
+        raise CourseError("Rust is not installed (no `cargo` on your PATH). Install it from https://rustup.rs.")
+    _claim_slot(crate, "test")
+    cmd = ["cargo", "test", "--manifest-path", str(crate / "Cargo.toml"), *args]
+    env = {**os.environ, "CARGO_TARGET_DIR": str(TARGET_DIR), "CARGO_TERM_COLOR": "never"}
+    result = subprocess.run(cmd, cwd=crate, capture_output=True, text=True, errors="replace", env=env)
+    if result.returncode == 0:
+        return ""
+    failures = test_failures(result.stdout)
+    if failures:
+        return failures
+    error, count = first_error(result.stderr)
+    if error:
+        more = f"\n(and {count - 1} more: `cargo test` shows every message)" if count > 1 else ""
+        return error + more
+    return "\n".join(result.stderr.strip().splitlines()[-10:])
+
+
+def test_failures(out: str, limit: int = 6) -> str:
+    """From `cargo test`'s report, each failing test's name and its panic message."""
+    found, current = [], None
+    for line in out.splitlines():
+        heading = re.match(r"^---- (\S+) stdout ----$", line)
+        if heading:
+            current = [f"  {heading.group(1)}:"]
+            found.append(current)
+        elif current is not None:
+            if not line.strip() or line.startswith(("note:", "failures:", "----")):
+                current = None
+            elif not line.startswith("thread '"):
+                current.append(f"    {line}")
+    shown = ["\n".join(block[:6]) for block in found[:limit]]
+    more = f"\n  (and {len(found) - limit} more failing tests)" if len(found) > limit else ""
+    return "\n".join(shown) + more

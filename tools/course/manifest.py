@@ -27,6 +27,10 @@ FUNCTION = re.compile(r"(doubles|string_doubles):\w+")
 RUST_FUNCTION = re.compile(r"string_doubles:\w+")
 # The checks a lesson's `verify` may name besides functions (see check.py and lessons.toml).
 CHECKS = ("release-build", "line-tables", "analyse.py", "vectorized")
+# The kinds of input a lesson's `benchmarks` may ask a benchmark to time a function on:
+# text beyond ASCII (a str with a character past U+007F), and a tiny input (at most 16
+# items: the cost of a call itself).
+BENCHMARK_KINDS = ("text beyond ASCII", "a tiny input")
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,32 @@ LESSON_KEYS = {
     # true: `just verify` tries every input the step promises to handle (lone surrogates,
     # bytes-like objects, wrong types, no UTF-8 copy left in the str); see check.py
     "every_input": Key("bool", required=False, default=False),
+    # Files the step adds that no other check reads (build.rs, core/Cargo.toml): each must
+    # be in the working copy.
+    "required_files": Key("list of str", required=False, default=()),
+    # Commands the chapter runs, "script.py --option value": each must run with the
+    # course's Python in the working copy, exit 0 and print something.
+    "runs": Key("list of str", required=False, default=(), pattern=re.compile(r"[\w./-]+\.py( .*)?")),
+    # Functions ("module:function") that doubles.py's property tests (hypothesis' @given)
+    # must call: the step's tests, not only its code.
+    "property_tests": Key("list of str", required=False, default=(), pattern=FUNCTION),
+    # Benchmarks the step adds on a kind of input, "module:function on KIND" (KINDS below).
+    "benchmarks": Key(
+        "list of str",
+        required=False,
+        default=(),
+        pattern=re.compile(rf"{FUNCTION.pattern} on ({'|'.join(re.escape(k) for k in BENCHMARK_KINDS)})"),
+    ),
+    # Functions that must not copy what they are given: one call on a million ASCII
+    # characters may allocate only a fraction of that (tracemalloc counts).
+    "no_copy": Key("list of str", required=False, default=(), pattern=FUNCTION),
+    # Cargo features of the working copy's crate that each force a kernel this processor
+    # would not choose (for example the portable one on a processor with AVX2): verify
+    # builds the crate with each one too and checks the answers of that build.
+    "kernel_features": Key("list of str", required=False, default=(), pattern=re.compile(r"[\w-]+")),
+    # `cargo test` runs the chapter asks for, each as its arguments ("-p doubles-core"):
+    # verify runs them in the working copy, and each must pass.
+    "cargo_tests": Key("list of str", required=False, default=()),
 }
 
 # Every key at the top of the file.
@@ -75,6 +105,13 @@ class Lesson:
     contenders: tuple[str, ...] = ()
     start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
     every_input: bool = False  # verify tries lone surrogates, bytes-like objects and wrong types
+    required_files: tuple[str, ...] = ()
+    runs: tuple[str, ...] = ()
+    property_tests: tuple[str, ...] = ()
+    benchmarks: tuple[str, ...] = ()
+    no_copy: tuple[str, ...] = ()
+    kernel_features: tuple[str, ...] = ()
+    cargo_tests: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:

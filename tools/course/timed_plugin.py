@@ -1,18 +1,31 @@
-"""A pytest plugin for `just verify`: which functions did doubles.py's benchmarks time?
+"""A pytest plugin for `just verify`: what did doubles.py's tests and benchmarks exercise?
 
-pytest-benchmark's `benchmark(function, *args)` is wrapped to note "module:function"
-of what it is given; at the end of the session the list goes to the JSON file that
-COURSE_TIMED names. With --benchmark-disable each benchmark still calls its function
-once, so this works without timing anything.
+* pytest-benchmark's `benchmark(function, *args)` is wrapped to note "module:function"
+  of what it is given, and the kinds of input it times it on (see `kinds`). With
+  --benchmark-disable each benchmark still calls its function once, so this works
+  without timing anything.
+* Each property test (a test hypothesis runs, `@given`) is watched with a profile hook
+  that notes which functions of doubles.py and of the Rust module it calls.
+
+At the end of the session the notes go, as JSON, to the file COURSE_TIMED names:
+{"timed": {"module:function": [kind, ...]}, "property_tested": ["module:function", ...]}.
 """
 
 import json
 import os
+import sys
 from pathlib import Path
 
+import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-TIMED: list[str] = []
+# The modules whose functions a lesson's checks name ("module:function").
+WATCHED = {"doubles", "string_doubles"}
+# At most this many items is "a tiny input": a call costs more than its counting.
+TINY = 16
+
+TIMED: dict[str, set[str]] = {}
+PROPERTY_TESTED: set[str] = set()
 
 
 def _name(function) -> str:
@@ -22,9 +35,24 @@ def _name(function) -> str:
     return f"{module}:{getattr(function, '__name__', '?')}"
 
 
+def kinds(value) -> set[str]:
+    """The kinds of input (manifest.BENCHMARK_KINDS) that `value` is."""
+    out = set()
+    if isinstance(value, str) and not value.isascii():
+        out.add("text beyond ASCII")
+    try:
+        if len(value) <= TINY:
+            out.add("a tiny input")
+    except TypeError:
+        pass
+    return out
+
+
 def _noting(method):
     def wrapper(self, function, *args, **kwargs):
-        TIMED.append(_name(function))
+        # pedantic(function, args=(...)) passes the arguments by keyword
+        given = args[0] if args else (kwargs.get("args") or (None,))[0]
+        TIMED.setdefault(_name(function), set()).update(kinds(given))
         return method(self, function, *args, **kwargs)
 
     return wrapper
@@ -34,5 +62,29 @@ BenchmarkFixture.__call__ = _noting(BenchmarkFixture.__call__)
 BenchmarkFixture.pedantic = _noting(BenchmarkFixture.pedantic)
 
 
+def _watch(frame, event, arg):
+    if event == "c_call":
+        name = _name(arg)
+        if name.split(":")[0] in WATCHED:
+            PROPERTY_TESTED.add(name)
+    elif event == "call":
+        module = frame.f_globals.get("__name__", "")
+        if module in WATCHED:
+            PROPERTY_TESTED.add(f"{module}:{frame.f_code.co_name}")
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    if not getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+        return (yield)
+    previous = sys.getprofile()
+    sys.setprofile(_watch)
+    try:
+        return (yield)
+    finally:
+        sys.setprofile(previous)
+
+
 def pytest_sessionfinish(session, exitstatus):
-    Path(os.environ["COURSE_TIMED"]).write_text(json.dumps(sorted(set(TIMED))))
+    notes = {"timed": {name: sorted(k) for name, k in TIMED.items()}, "property_tested": sorted(PROPERTY_TESTED)}
+    Path(os.environ["COURSE_TIMED"]).write_text(json.dumps(notes))
