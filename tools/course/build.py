@@ -291,10 +291,15 @@ def test_failures(out: str, limit: int = 6) -> str:
             current = [f"  {heading.group(1)}:"]
             found.append(current)
         elif current is not None:
-            if not line.strip() or line.startswith(("note:", "failures:", "----")):
+            if not line.strip():
+                if len(current) > 1:  # the blank line after the message ends it
+                    current = None
+            elif line.startswith(("note:", "failures:", "----")):
                 current = None
-            elif not line.startswith("thread '"):
-                current.append(f"    {line}")
+            else:
+                # "thread 'tests::x' panicked at core/src/tests.rs:207:5:" -> where
+                where = re.match(r"^thread '.*' panicked at (.*?):?$", line)
+                current.append(f"    at {where.group(1)}" if where else f"    {line}")
     shown = ["\n".join(block[:6]) for block in found[:limit]]
     more = f"\n  (and {len(found) - limit} more failing tests)" if len(found) > limit else ""
     return "\n".join(shown) + more
