@@ -61,6 +61,13 @@ def test_a_version_that_cannot_be_parsed_shows_why():
     assert "Cargo metadata failed" not in said, "maturin's own chain adds nothing"
 
 
+def test_a_version_that_does_not_exist_shows_the_versions_there_are():
+    said = failure("no-such-version")
+    assert 'error: failed to select a version for the requirement `pyo3 = "^0.99"`' in said
+    assert "candidate versions found which didn't match: 0.30.1" in said
+    assert "required by package `string-doubles" in said
+
+
 def test_a_toml_syntax_error_points_at_the_line_with_a_caret():
     said = failure("unclosed-string")
     assert 'error: invalid basic string, expected `"`' in said

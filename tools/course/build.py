@@ -10,6 +10,11 @@ the whole course. Two things keep that sharing honest:
 * PyO3's build depends on the interpreter's path, so every build names the same one:
   the course's .venv Python, as a plain `maturin develop` in the activated .venv does.
   Switching between `just verify` and a hand-typed `maturin develop` rebuilds nothing.
+
+The build's log is read for what a learner needs from it (parse_messages): when it
+fails, cargo's warnings about the manifest and the first error, whole, with cargo's
+"Caused by:" chain; when it works, the compiler's warnings about the learner's own
+crates, one line each.
 """
 
 from __future__ import annotations
@@ -157,15 +162,11 @@ def parse_messages(log: str) -> Messages:
                 current.append(line)
             else:
                 current = None
-    seen = set()
+    kinds = {"error": found.errors, "cargo": found.cargo_warnings, "code": found.code_warnings}
     for block in blocks:
-        text = _tidy(block)
-        if text in seen:  # cargo says a warning about a manifest for each time it reads it
-            continue
-        seen.add(text)
-        {"error": found.errors, "cargo": found.cargo_warnings, "code": found.code_warnings}[_block_kind(block)].append(
-            text
-        )
+        text, kind = _tidy(block), kinds[_block_kind(block)]
+        if text not in kind:  # cargo may warn about a manifest each time it reads it
+            kind.append(text)
     return found
 
 

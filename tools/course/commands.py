@@ -314,8 +314,8 @@ def bench(args: list[str]) -> int:
     readable_python()
     build_working_copy(step)
     size = os.environ.get("DOUBLES_SIZE")
-    on = f"DOUBLES_SIZE={size} characters" if size else "its input"
-    print(f"Timing doubles.py's benchmarks on {on} with pytest-benchmark (about a second each)...", flush=True)
+    on = f", on DOUBLES_SIZE={size} characters" if size else ""
+    print(f"Timing doubles.py's benchmarks with pytest-benchmark (about a second each{on})...", flush=True)
     doubles_imports(step)
     storage = STATE_DIR / "benchmarks" / f"lesson-{step.number}"
     previous = benchruns.latest(storage)

@@ -44,6 +44,7 @@ BROKEN = {
     "dependancies": (5, replace("Cargo.toml", "[dependencies]", "[dependancies]")),
     "dependancies-build-script": (6, replace("Cargo.toml", "[dependencies]", "[dependancies]")),
     "version-typo": (5, replace("Cargo.toml", 'pyo3 = "0.30.1"', 'pyo3 = "0.30.l"')),
+    "no-such-version": (5, replace("Cargo.toml", 'pyo3 = "0.30.1"', 'pyo3 = "0.99"')),
     "unclosed-string": (5, replace("Cargo.toml", 'pyo3 = "0.30.1"', 'pyo3 = "0.30.1')),
     "assign-twice": (5, replace("src/lib.rs", "let mut total", "let total")),
     "warning-then-error": (
