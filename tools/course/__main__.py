@@ -83,6 +83,8 @@ def main(argv: list[str]) -> int:
     except CourseError as err:
         print(err, file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # Ctrl-C: the reader knows why it stopped, no traceback
+        return 130
     except BrokenPipeError:  # `just solution | head`: the reader has seen enough
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
         return 0

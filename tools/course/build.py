@@ -10,6 +10,11 @@ the whole course. Two things keep that sharing honest:
 * PyO3's build depends on the interpreter's path, so every build names the same one:
   the course's .venv Python, as a plain `maturin develop` in the activated .venv does.
   Switching between `just verify` and a hand-typed `maturin develop` rebuilds nothing.
+
+The build's log is read for what a learner needs from it (parse_messages): when it
+fails, cargo's warnings about the manifest and the first error, whole, with cargo's
+"Caused by:" chain; when it works, the compiler's warnings about the learner's own
+crates, one line each.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
 
@@ -72,32 +78,152 @@ def _run(cmd: list[str], what: str, env: dict | None = None) -> None:
 
 # cargo's one-line progress reports ("   Compiling pyo3 v0.30.1"), worth showing live.
 _PROGRESS = re.compile(r"^\s*(Compiling|Finished|Downloaded|Downloading|Updating|Locking|Blocking)\b")
-# The start of a compiler message: "error[E0384]: ...", "error: ...", "warning: ...".
+# The start of a message, cargo's or the compiler's: "error[E0384]: ...", "error: ...", "warning: ...".
 _MESSAGE = re.compile(r"^(error|warning)(\[\w+\])?: ")
-# Summaries of errors already shown, not errors of their own.
-_SUMMARY = re.compile(r"^error: (could not compile|aborting due to)")
+# Summaries of messages already shown, and cargo's notes on its own progress: not messages of their own.
+_SUMMARY = re.compile(
+    r"^(error: (could not compile|aborting due to)"
+    r"|warning: .* generated \d+ warnings?"
+    r"|warning: build failed, waiting for other jobs)"
+)
+# Where the compiler points: " --> src/lib.rs:12:5" (and where cargo points in a Cargo.toml).
+_LOCATION = re.compile(r"^\s*--> (\S+)")
+# After a blank line, what still belongs to cargo's message: its "Caused by:" chain
+# ("failed to parse manifest", then why) and its help ("a package with a similar name").
+_GOES_ON = re.compile(r"^(Caused by:$|help: |note: )")
+# What a build script tells cargo ("cargo:rustc-check-cfg=..."): instructions, not messages.
+_DIRECTIVE = re.compile(r"^\s+cargo::?[\w-]+=")
+
+
+@dataclass
+class Messages:
+    """What cargo and the compiler said during a build, each message whole."""
+
+    errors: list[str] = field(default_factory=list)
+    # cargo's own warnings, about a Cargo.toml ("unused manifest key: dependancies").
+    cargo_warnings: list[str] = field(default_factory=list)
+    # The compiler's warnings about the code of the crates being built (cargo shows
+    # them for the course's own crates only, never for PyO3 or other dependencies).
+    code_warnings: list[str] = field(default_factory=list)
+
+
+def _maturins_own(line: str) -> bool:
+    """A line maturin writes itself ("💥 maturin failed", "📦 Built wheel"): it opens
+    each with an emoji, and its "Caused by:" lines follow the 💥 one."""
+    return bool(line) and not line[0].isascii()
+
+
+def _block_kind(block: list[str]) -> str:
+    if block[0].startswith("error"):
+        return "error"
+    places = [m.group(1) for m in map(_LOCATION.match, block) if m]
+    return "code" if places and not places[0].split(":")[0].endswith("Cargo.toml") else "cargo"
+
+
+def _tidy(block: list[str]) -> str:
+    """A message as the learner should read it: no blank line at its end, and from
+    cargo's report that a build script failed, the script's instructions to cargo
+    ("cargo:rustc-check-cfg=...", its whole "--- stdout" when that is all it holds)."""
+    lines, skipping = [], False
+    for i, line in enumerate(block):
+        if line.strip().startswith("--- "):
+            rest = block[i + 1 :]
+            section = rest[: next((j for j, x in enumerate(rest) if x.strip().startswith("--- ")), len(rest))]
+            skipping = line.strip() == "--- stdout" and all(_DIRECTIVE.match(x) or not x.strip() for x in section)
+        if not skipping and not _DIRECTIVE.match(line):
+            lines.append(line)
+    while lines and not lines[-1].strip():
+        lines.pop()
+    return "\n".join(lines)
+
+
+def parse_messages(log: str) -> Messages:
+    """cargo's and the compiler's messages in a build's log (maturin's output, cargo's
+    mixed in), each whole: the compiler's with the lines it points at, cargo's with
+    its "Caused by:" chain, which spans blank lines and is where cargo says why."""
+    found = Messages()
+    blocks: list[list[str]] = []
+    current: list[str] | None = None
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if _SUMMARY.match(line) or _maturins_own(line) or _PROGRESS.match(line):
+            current = None
+        elif _MESSAGE.match(line):
+            current = [line]
+            blocks.append(current)
+        elif current is None:
+            continue
+        elif line.strip():
+            current.append(line)
+        else:
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            chained = "Caused by:" in current
+            if _GOES_ON.match(following) or (chained and following[:1].isspace() and not _PROGRESS.match(following)):
+                current.append(line)
+            else:
+                current = None
+    kinds = {"error": found.errors, "cargo": found.cargo_warnings, "code": found.code_warnings}
+    for block in blocks:
+        text, kind = _tidy(block), kinds[_block_kind(block)]
+        if text not in kind:  # cargo may warn about a manifest each time it reads it
+            kind.append(text)
+    return found
 
 
 def first_error(log: str) -> tuple[str, int]:
-    """The compiler's first error message, whole, and how many errors it reported.
+    """The first error message, whole, and how many errors there were.
 
     Later errors are often the first one echoing: a learner should read the first.
     """
-    lines = log.splitlines()
-    blocks, current = [], None
-    for line in lines:
-        if _MESSAGE.match(line) or _SUMMARY.match(line):
-            current = [line] if line.startswith("error") and not _SUMMARY.match(line) else None
-            if current is not None:
-                blocks.append(current)
-        elif current is not None:
-            if not line.strip():
-                current = None
-            else:
-                current.append(line)
-    if not blocks:
-        return "", 0
-    return "\n".join(blocks[0]), len(blocks)
+    errors = parse_messages(log).errors
+    return (errors[0], len(errors)) if errors else ("", 0)
+
+
+def failure_message(log: str, where: str) -> str:
+    """What to say when a build failed: cargo's warnings about the manifest (a misspelt
+    key is only a warning, and the error it leads to names something else), then the
+    first error, whole."""
+    found = parse_messages(log)
+    said = [f"The Rust build of {where} failed."]
+    if found.cargo_warnings:
+        said.append(
+            "cargo warned first (a misspelt name in Cargo.toml is only a warning, and often the cause):\n\n"
+            + "\n".join(found.cargo_warnings)
+        )
+    if found.errors:
+        more = len(found.errors) - 1
+        also = f"\n\n(and {more} more error{'s' if more > 1 else ''}: `maturin develop` shows every message)"
+        said.append(
+            "The first error (it names the file, the line and usually the fix):\n\n"
+            + found.errors[0]
+            + (also if more else "")
+        )
+    else:
+        said.append("maturin's last words:\n\n" + "\n".join(log.splitlines()[-15:]))
+    return "\n\n".join(said)
+
+
+# The compiler's warnings listed after a successful build, one line each; more are counted.
+SHOWN_WARNINGS = 5
+
+
+def warnings_summary(found: Messages) -> list[str]:
+    """A successful build's warnings, briefly: cargo's whole, the compiler's one line each
+    (what and where), at most SHOWN_WARNINGS of them and how many there are."""
+    out = []
+    for warning in found.cargo_warnings:
+        out += [f"  {line}".rstrip() for line in warning.splitlines()]
+    code = found.code_warnings
+    if code:
+        count = f"{len(code)} warning{'s' if len(code) > 1 else ''}"
+        out.append(f"  The compiler has {count} about your code (`maturin develop` shows each whole):")
+        for warning in code[:SHOWN_WARNINGS]:
+            lines = warning.splitlines()
+            place = next((m.group(1) for m in map(_LOCATION.match, lines) if m), "")
+            out.append(f"    {lines[0]}" + (f" ({place})" if place else ""))
+        if len(code) > SHOWN_WARNINGS:
+            out.append(f"    ... and {len(code) - SHOWN_WARNINGS} more")
+    return out
 
 
 def first_build(profile: str) -> bool:
@@ -106,8 +232,15 @@ def first_build(profile: str) -> bool:
     return not any(folder.glob("pyo3-*"))
 
 
+def maturin_env() -> dict[str, str]:
+    """The environment of every build: the shared target folder, and no colour codes in
+    the log we read."""
+    return {**os.environ, "CARGO_TARGET_DIR": str(TARGET_DIR), "CARGO_TERM_COLOR": "never"}
+
+
 def _maturin(cmd: list[str], where: str, profile: str) -> None:
-    """Run maturin's build, showing cargo's progress; on failure, the first error."""
+    """Run maturin's build, showing cargo's progress and then any warnings about the
+    learner's crates; on failure, cargo's warnings and the first error."""
     if first_build(profile):
         print(
             f"The first {profile} build compiles PyO3 and its dependencies too: about a minute "
@@ -116,45 +249,25 @@ def _maturin(cmd: list[str], where: str, profile: str) -> None:
         )
     started = time.monotonic()
     proc = subprocess.Popen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        errors="replace",
-        env={**os.environ, "CARGO_TARGET_DIR": str(TARGET_DIR), "CARGO_TERM_COLOR": "never"},
+        cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, errors="replace", env=maturin_env()
     )
     log = []
     for line in proc.stdout:
         log.append(line)
         if _PROGRESS.match(line):
             print(f"  {line.strip()}", flush=True)
-    if proc.wait() == 0:
-        print(f"  built in {time.monotonic() - started:.0f} s", flush=True)
-        return
     text = "".join(log)
-    error, count = first_error(text)
-    if not error:
-        raise CourseError(
-            f"The Rust build of {where} failed. maturin's last words:\n\n" + "\n".join(text.splitlines()[-15:])
-        )
-    more = f"\n\n(and {count - 1} more: `maturin develop` shows every message)" if count > 1 else ""
-    raise CourseError(
-        f"The Rust build of {where} failed. The compiler's first error (it names the file, the line and "
-        f"usually the fix):\n\n{error}{more}"
-    )
+    if proc.wait() != 0:
+        raise CourseError(failure_message(text, where))
+    print(f"  built in {time.monotonic() - started:.0f} s", flush=True)
+    for line in warnings_summary(parse_messages(text)):
+        print(line, flush=True)
 
 
-def build_wheel(
-    crate: Path, out: Path, profile: str | None = None, locked: bool = False, features: tuple[str, ...] = ()
-) -> Path:
-    """Build the crate's wheel into `out` and return its path (with cargo `features`, if any)."""
-    if shutil.which("cargo") is None:
-        raise CourseError(
-            "Rust is not installed (no `cargo` on your PATH). Install it from https://rustup.rs,\n"
-            "open a new terminal, and run the same command again."
-        )
-    profile = profile or profile_of(crate)
-    _claim_slot(crate, profile)
+def maturin_command(
+    crate: Path, out: Path, profile: str, locked: bool = False, features: tuple[str, ...] = ()
+) -> list[str]:
+    """The `maturin build` of the crate's wheel into `out`, for the course's interpreter."""
     cmd = [
         sys.executable,
         "-m",
@@ -173,6 +286,21 @@ def build_wheel(
         cmd.append("--locked")
     if features:
         cmd += ["--features", ",".join(features)]
+    return cmd
+
+
+def build_wheel(
+    crate: Path, out: Path, profile: str | None = None, locked: bool = False, features: tuple[str, ...] = ()
+) -> Path:
+    """Build the crate's wheel into `out` and return its path (with cargo `features`, if any)."""
+    if shutil.which("cargo") is None:
+        raise CourseError(
+            "Rust is not installed (no `cargo` on your PATH). Install it from https://rustup.rs,\n"
+            "open a new terminal, and run the same command again."
+        )
+    profile = profile or profile_of(crate)
+    _claim_slot(crate, profile)
+    cmd = maturin_command(crate, out, profile, locked=locked, features=features)
     where = "your working copy" if crate.resolve() == ROOT else crate
     _maturin(cmd, where, profile)
     wheels = sorted(out.glob("*.whl"), key=lambda p: p.stat().st_mtime)

@@ -558,7 +558,7 @@ class Checker:
             timed_file = Path(tmp) / "timed.json"
             cmd = [
                 sys.executable, "-m", "pytest", "doubles.py", "-q", "--no-header", "--tb=short",
-                "-p", "no:cacheprovider", "-p", "course.timed_plugin", "--benchmark-disable",
+                "-p", "no:cacheprovider", "-p", "course.timed_plugin", "--benchmark-disable", "--capture=sys",
             ]  # fmt: skip
             tools = str(Path(__file__).resolve().parents[1])  # for `-p course.timed_plugin`
             inherited = [str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
