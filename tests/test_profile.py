@@ -59,7 +59,7 @@ def test_profile_counts_instructions_per_call_and_per_character(profiled, valgri
     call = re.search(r"Where the ([\d,]+) instructions of one call `count_doubles\('ab'\)` go", text)
     assert call, text
     assert f"| `fastcall_cfunction_with_keywords` | {call.group(1)} | 100% |" in text
-    assert "| `string_doubles::count_str` |" in text
+    assert re.search(r"\| `string_doubles::\w+` \| [\d,]+ \| \d+% \|", text), text
 
 
 def test_profile_writes_the_byte_loops_machine_code(profiled):

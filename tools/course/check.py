@@ -659,7 +659,11 @@ class Checker:
         """Build the crate once more with each of `kernel_features`, and check the answers
         of that build, so that a kernel this processor would not choose is checked too."""
         for feature in self.lesson.kernel_features:
-            declared = read_toml(self.folder / "Cargo.toml", "no Cargo.toml").get("features", {})
+            try:
+                declared = read_toml(self.folder / "Cargo.toml", "There is no Cargo.toml.").get("features", {})
+            except CourseError as err:
+                self.problem(str(err))
+                return
             if feature not in declared:
                 self.problem(
                     f"Cargo.toml has no feature `{feature}`: this step adds a [features] table with "
