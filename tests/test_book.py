@@ -28,6 +28,12 @@ LESSONS = manifest.load()
 INCLUDE = re.compile(r"\{\{#include\s+([^\s}]+)\s*\}\}")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
+# Fonts for the emoji and Chinese characters the reports show (Chromium draws a box for
+# a character no font has): Debian's packages, and a file each installs.
+FONTS = {
+    "fonts-noto-color-emoji": Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+    "fonts-noto-cjk": Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
+}
 
 
 @dataclass(frozen=True)
@@ -232,18 +238,30 @@ def _have_chromium() -> bool:
     return CHROMIUM.is_file() and CHROMEDRIVER.is_file()
 
 
+def _can_apt_get() -> bool:
+    return os.geteuid() == 0 and shutil.which("apt-get") is not None
+
+
+def _apt_get_install(packages: list[str]) -> None:
+    install = ["apt-get", "install", "-y", *packages]
+    if subprocess.run(install, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update"], capture_output=True)
+        subprocess.run(install, capture_output=True)
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     if not _have_chromium():
-        if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        if not _can_apt_get():
             pytest.skip("headless Chromium is missing: apt-get install chromium chromium-driver (as root)")
-        install = ["apt-get", "install", "-y", "chromium", "chromium-driver"]
-        if subprocess.run(install, capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update"], capture_output=True)
-            subprocess.run(install, capture_output=True)
+        _apt_get_install(["chromium", "chromium-driver"])
         if not _have_chromium():
             pytest.skip("headless Chromium is missing and `apt-get install chromium chromium-driver` failed")
+    # Where they cannot be installed, the test of emoji and Chinese characters says so.
+    missing_fonts = [package for package, path in FONTS.items() if not path.is_file()]
+    if missing_fonts and _can_apt_get():
+        _apt_get_install(missing_fonts)
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -470,3 +488,48 @@ def test_the_race_chapter_shows_every_contenders_code():
     numpy_lesson = next(lesson for lesson in LESSONS if "doubles:count_doubles_numpy" in lesson.verify)
     assert f"../../lessons/{numpy_lesson.dir}/doubles.py:count_doubles_numpy" in specs
     assert "{{#include results/bytes-loop.md}}" in chapter_text("05-bytes.md")
+
+
+# --- emoji and Chinese characters -------------------------------------------------------
+
+# Drawn on a canvas in the font of the book's tables, beside U+FFFF, which no font has:
+# a character drawn pixel for pixel like it is the missing-glyph box ("tofu").
+_DRAW_AGAINST_TOFU = """
+const [samples, done] = arguments;
+document.fonts.ready.then(() => {
+  const cell = document.querySelector('main td') || document.querySelector('main');
+  const font = '48px ' + getComputedStyle(cell).fontFamily;
+  const pixels = text => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 120;
+    canvas.height = 80;
+    const ctx = canvas.getContext('2d');
+    ctx.font = font;
+    ctx.fillText(text, 10, 60);
+    return Array.from(ctx.getImageData(0, 0, canvas.width, canvas.height).data);
+  };
+  const tofu = pixels('\\uFFFF').join();
+  done([font, samples.map(text => {
+    const drawn = pixels(text);
+    return [text, drawn.join() === tofu, drawn.some((value, i) => i % 4 === 3 && value > 0)];
+  })]);
+});
+"""
+
+
+def test_emoji_and_chinese_characters_render_as_glyphs_not_boxes(browser, site):
+    """The race's texts beyond ASCII and the book's title, in the font of the book's
+    tables: every character has a glyph, none is the box a missing font leaves."""
+    from course import texts
+
+    samples = ["🐍", "🦀", *texts.ALPHABETS["emoji"], *texts.ALPHABETS["cjk"], "日", "本", *texts.ALPHABETS["accented"]]
+    open_page(browser, f"{site}/the-whole-race.html")
+    browser.set_script_timeout(15)
+    font, drawn = browser.execute_async_script(_DRAW_AGAINST_TOFU, sorted(set(samples)))
+    boxes = [text for text, as_tofu, _ in drawn if as_tofu]
+    blank = [text for text, _, inked in drawn if not inked]
+    assert not boxes, (
+        f"drawn as the missing-glyph box in {font!r}: {' '.join(boxes)}; the browser has no font for them "
+        "(on Debian or Ubuntu: apt-get install fonts-noto-color-emoji fonts-noto-cjk)"
+    )
+    assert not blank, f"drawn as nothing in {font!r}: {' '.join(blank)}"
