@@ -121,7 +121,7 @@ compare *ARGS: _venv
 race *ARGS: _venv
     @{{course}} race "$@"
 
-# Profile lesson 7's analyse.py (py-spy, cProfile) and count instructions per call and per character (valgrind)
+# Profile the lessons' script (py-spy, cProfile), count instructions per call and per character (valgrind)
 [group('measure')]
 [no-exit-message]
 [positional-arguments]

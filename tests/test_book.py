@@ -60,6 +60,20 @@ def chapter_text(path: str) -> str:
     return (SRC / path).read_text()
 
 
+def shows(chapter: str, report: str) -> bool:
+    """Whether the chapter includes the measured report book/src/results/REPORT.md."""
+    return f"{{{{#include results/{report}.md}}}}" in chapter_text(chapter)
+
+
+# Which chapter shows which report, learnt from the manifest (`reports`) and the book.
+REPORTS = [name.removesuffix(".md") for name in results.REPORTS]
+SHOWN_IN = {report: [chapter for chapter in CHAPTERS if shows(chapter, report)] for report in REPORTS}
+(RACE_CHAPTER,) = SHOWN_IN["race"]
+COMPARE_CHAPTER = f"{manifest.compare_lesson().dir}.md"
+FIRST_RUST = next(lesson for lesson in LESSONS if lesson.has_rust)
+RELEASE_LESSON = next(lesson for lesson in LESSONS if "release-build" in lesson.verify)
+
+
 def code_blocks(text: str) -> list[tuple[str, str]]:
     """(info string, body) of every fenced code block."""
     return re.findall(r"^```([^\n]*)\n(.*?)^```\s*$", text, re.S | re.M)
@@ -164,17 +178,25 @@ def test_no_timing_is_typed_into_the_prose(chapter):
     assert not timings, f"{chapter}: numbers belong in the measured reports, not the prose: {timings}"
 
 
-def test_chapters_include_the_measured_reports():
-    assert "{{#include results/compare.md}}" in chapter_text("03-release.md")
-    assert "{{#include results/race.md}}" in chapter_text("the-whole-race.md")
-    assert "{{#include results/correct.md}}" in chapter_text("06-correct.md")
-    for report in ("profile.md", "instructions.md", "bytes-loop.md"):
-        assert f"{{{{#include results/{report}}}}}" in chapter_text("07-profile.md"), report
-    assert "{{#include results/instructions.md}}" in chapter_text("08-simd.md")
-    for chapter in ("04-numpy.md", "05-bytes.md"):
-        assert "(the-whole-race.md)" in chapter_text(chapter)
+def test_every_report_is_shown_in_a_chapter():
+    for report in REPORTS:
+        assert SHOWN_IN[report], f"no chapter includes results/{report}.md"
     # the reports link their images as results/NAME.png: chapters sit in book/src itself
     assert all("/" not in path for path in CHAPTERS)
+
+
+@pytest.mark.parametrize("lesson", LESSONS, ids=lambda lesson: lesson.dir)
+def test_each_chapter_shows_the_reports_its_lesson_lists(lesson):
+    """A report the manifest lists for a lesson is included in its chapter or linked to a
+    chapter that includes it; a report the chapter includes is one its lesson lists."""
+    chapter = f"{lesson.dir}.md"
+    text = chapter_text(chapter)
+    for report in lesson.reports:
+        linked = any(re.search(rf"\]\({re.escape(other)}(#[\w-]+)?\)", text) for other in SHOWN_IN[report])
+        assert shows(chapter, report) or linked, f"{chapter} neither includes results/{report}.md nor links to it"
+    for report in REPORTS:
+        if shows(chapter, report):
+            assert report in lesson.reports, f"{chapter} includes results/{report}.md: list it in lessons.toml"
 
 
 # --- the build ----------------------------------------------------------------------
@@ -193,15 +215,19 @@ def test_no_unexpanded_include_in_the_html(built):
 
 def test_the_book_builds_before_anything_is_measured(book_copy, mdbook):
     out = book.build_book(book_copy, mdbook=mdbook)
-    assert "Not measured on this machine yet" in (out / "03-release.html").read_text()
-    assert "just race" in (out / "the-whole-race.html").read_text()
+    assert "Not measured on this machine yet" in (out / COMPARE_CHAPTER).with_suffix(".html").read_text()
+    assert "just race" in (out / RACE_CHAPTER).with_suffix(".html").read_text()
 
 
+FIRST = LESSONS[0].dir
 BREAKAGES = {
-    "missing file": ("{{#include ../../lessons/01-python/no_such_file.py}}", "there is no file"),
-    "missing anchor": ("{{#include ../../lessons/01-python/doubles.py:no_such_anchor}}", "no `ANCHOR: no_such_anchor`"),
+    "missing file": (f"{{{{#include ../../lessons/{FIRST}/no_such_file.py}}}}", "there is no file"),
+    "missing anchor": (
+        f"{{{{#include ../../lessons/{FIRST}/doubles.py:no_such_anchor}}}}",
+        "no `ANCHOR: no_such_anchor`",
+    ),  # fmt: skip
     "broken link": ("[a chapter](no-such-chapter.md)", "broken link"),
-    "broken heading link": ("[a heading](01-python.md#no-such-heading)", "no #no-such-heading"),
+    "broken heading link": (f"[a heading]({FIRST}.md#no-such-heading)", "no #no-such-heading"),
     "broken image": ("![a chart](results/no-such-chart.png)", "broken image"),
 }
 
@@ -219,16 +245,17 @@ def test_a_broken_book_fails_the_build(book_copy, mdbook, breakage):
 def test_mdbooks_logged_error_fails_the_build_though_it_exits_0(book_copy, mdbook, monkeypatch):
     monkeypatch.setattr(book, "check_includes", lambda book_dir: [])  # leave it to mdbook's log
     monkeypatch.setattr(book, "check_html", lambda out: [])
-    (book_copy / "src" / "01-python.md").write_text("# One\n\n{{#include no_such_file.py}}\n")
+    (book_copy / "src" / f"{FIRST}.md").write_text("# One\n\n{{#include no_such_file.py}}\n")
     with pytest.raises(CourseError, match="mdbook: ERROR"):
         book.build_book(book_copy, mdbook=mdbook)
 
 
 def test_a_missing_chapter_is_an_error_not_a_new_page(book_copy, mdbook):
-    (book_copy / "src" / "05-bytes.md").unlink()
+    chapter = book_copy / "src" / f"{LESSONS[-1].dir}.md"
+    chapter.unlink()
     with pytest.raises(CourseError):
         book.build_book(book_copy, mdbook=mdbook)
-    assert not (book_copy / "src" / "05-bytes.md").exists()
+    assert not chapter.exists()
 
 
 # --- in a browser ---------------------------------------------------------------------
@@ -351,14 +378,14 @@ def _code_blocks(browser) -> list[str]:
     return browser.execute_script("return Array.from(document.querySelectorAll('main pre code'), c => c.textContent)")
 
 
-def test_the_lesson_2_chapter_shows_the_rust_function(browser, site):
+def test_the_first_rust_chapter_shows_the_rust_function(browser, site):
     from selenium.common.exceptions import TimeoutException
     from selenium.webdriver.support.ui import WebDriverWait
 
     def whole_module(b) -> bool:
         return any("fn count_doubles(val: &str) -> u64" in c and "#[pymodule]" in c for c in _code_blocks(b))
 
-    open_page(browser, f"{site}/02-rust-debug.html")
+    open_page(browser, f"{site}/{FIRST_RUST.dir}.html")
     # Once in CI the check ran against a page that was not yet (or no longer) this chapter:
     # wait for it, and if it never comes, say what the browser had instead.
     try:
@@ -382,16 +409,16 @@ def test_search_finds_release(browser, site):
     hits = WebDriverWait(browser, 10).until(
         lambda b: b.find_elements("css selector", "#mdbook-searchresults li a") or False
     )
-    assert any("03-release.html" in (hit.get_attribute("href") or "") for hit in hits)
+    assert any(f"{RELEASE_LESSON.dir}.html" in (hit.get_attribute("href") or "") for hit in hits)
 
 
 @pytest.mark.parametrize(
-    "chapter, charts", [("03-release", ["compare.png"]), ("the-whole-race", ["race-1m.png", "race-sweep.png"])]
+    "chapter, charts", [(COMPARE_CHAPTER, ["compare.png"]), (RACE_CHAPTER, ["race-1m.png", "race-sweep.png"])]
 )
 def test_the_measured_reports_show_their_tables_and_charts(browser, site, chapter, charts):
     from selenium.webdriver.support.ui import WebDriverWait
 
-    open_page(browser, f"{site}/{chapter}.html")
+    open_page(browser, f"{site}/{Path(chapter).with_suffix('.html')}")
     # the charts are drawn for sharp print and weigh a few hundred KB: let them arrive
     WebDriverWait(browser, 15).until(
         lambda b: b.execute_script("return Array.from(document.querySelectorAll('main img')).every(i => i.complete)")
@@ -458,10 +485,10 @@ def monkeypatch_module():
         yield patch
 
 
-@pytest.mark.parametrize("chapter", ["03-release", "05-bytes", "06-correct", "07-profile", "08-simd", "the-whole-race"])
+@pytest.mark.parametrize("chapter", sorted({chapter for shown in SHOWN_IN.values() for chapter in shown}))
 def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, chapter):
     browser.set_window_size(1280, 900)
-    open_page(browser, f"file://{full_size_site}/{chapter}.html")
+    open_page(browser, f"file://{full_size_site}/{Path(chapter).with_suffix('.html')}")
     tables = browser.execute_script(
         # mdbook wraps each table in a box that scrolls sideways: a table wider than that
         # box hides its last columns behind a scroll bar
@@ -476,18 +503,18 @@ def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, cha
 
 def test_the_race_chapter_shows_every_contenders_code():
     """Every race contender's code is in the chapter, included by anchor, never pasted."""
-    from course import contenders
+    from course import contenders, correct
 
-    specs = set(INCLUDE.findall(chapter_text("the-whole-race.md")))
+    specs = set(INCLUDE.findall(chapter_text(RACE_CHAPTER)))
     source = Path(contenders.__file__).read_text()
     for anchor in re.findall(r"# ANCHOR: (\w+)", source):
         assert f"../../tools/course/contenders.py:{anchor}" in specs, anchor
     for lesson, function in manifest.rust_contenders():
         assert f"../../lessons/{lesson.dir}/src/lib.rs:{function}" in specs, (lesson.dir, function)
-    assert "../../lessons/01-python/doubles.py:count_doubles" in specs
-    numpy_lesson = next(lesson for lesson in LESSONS if "doubles:count_doubles_numpy" in lesson.verify)
-    assert f"../../lessons/{numpy_lesson.dir}/doubles.py:count_doubles_numpy" in specs
-    assert "{{#include results/bytes-loop.md}}" in chapter_text("05-bytes.md")
+    folder, oracle = manifest.manifest().oracle
+    assert f"../../lessons/{folder}/doubles.py:{oracle}" in specs
+    for lesson, function in correct.python_versions():
+        assert f"../../lessons/{lesson.dir}/doubles.py:{function}" in specs, (lesson.dir, function)
 
 
 # --- emoji and Chinese characters -------------------------------------------------------

@@ -64,8 +64,8 @@ def test_exercise_start_fails_its_lessons_checks(lesson):
     assert "✗" in result.stdout and "Traceback" not in result.stdout + result.stderr
 
 
-def test_lesson_1_starts_from_a_doubles_py_to_fill_in():
-    lesson = manifest.find(1)
+@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.start], ids=lambda lesson: lesson.dir)
+def test_a_start_folder_is_a_doubles_py_to_fill_in(lesson):
     start, done = lesson.start_files(), lesson.files()
     assert start.keys() == done.keys() and start["pyproject.toml"] == done["pyproject.toml"]
     assert b"raise NotImplementedError" in start["doubles.py"]

@@ -150,6 +150,37 @@ def _edit_compare_lesson(data):
     data["compare"]["lesson"] = 42
 
 
+def _edit_bad_oracle(data):
+    data["oracle"] = "99-nowhere:count_doubles"
+
+
+def _edit_target_without_versus(data):
+    target = _targets(data)[0]
+    target["workload"] = "race"
+    target.pop("versus", None)
+
+
+def _edit_target_bound_of_wrong_type(data):
+    _targets(data)[0]["at_most"] = "5x"
+
+
+def _edit_target_unknown_workload(data):
+    _targets(data)[0]["workload"] = "everywhere"
+
+
+def _edit_two_profile_scripts(data):
+    for entry in data["lesson"][:2]:
+        entry["profile_script"] = "analyse.py"
+
+
+def _edit_bad_report_name(data):
+    _lesson(data, 3)["reports"] = ["Compare.md"]
+
+
+def _targets(data):
+    return next(entry["target"] for entry in data["lesson"] if entry.get("target"))
+
+
 BAD_EDITS = {
     "unknown lesson key": (_edit_unknown_lesson_key, "lesson 2 has an unknown key 'contender'"),
     "missing key": (_edit_missing_key, "lesson 3 is missing the key 'title'"),
@@ -158,6 +189,12 @@ BAD_EDITS = {
     "bad verify item": (_edit_bad_verify, "lesson 1: 'verify' must list strings like"),
     "unknown top-level key": (_edit_unknown_top_key, "has an unknown key 'comapre'"),
     "compare names no lesson": (_edit_compare_lesson, "[compare]: 'lesson' is 42, and there is no such lesson"),
+    "oracle names no lesson": (_edit_bad_oracle, "'oracle' is '99-nowhere:count_doubles', and no lesson has"),
+    "target without versus": (_edit_target_without_versus, ", target 1: 'versus' names the contender"),
+    "target bound not a number": (_edit_target_bound_of_wrong_type, "target 1: 'at_most' must be a number, not '5x'"),
+    "target on an unknown workload": (_edit_target_unknown_workload, "target 1: 'workload' must be a string like"),
+    "two profile scripts": (_edit_two_profile_scripts, "only one lesson may have a 'profile_script'"),
+    "bad report name": (_edit_bad_report_name, "'reports' must list strings like"),
 }
 
 
@@ -178,6 +215,33 @@ def test_the_manifest_as_shipped_parses_and_every_key_is_known():
     assert [lesson.number for lesson in parsed.lessons] == [lesson.number for lesson in LESSONS]
     for entry in _raw()["lesson"]:
         assert set(entry) <= set(manifest.LESSON_KEYS)
+        for target in entry.get("target", []):
+            assert set(target) <= set(manifest.TARGET_KEYS)
+
+
+def test_the_oracle_is_the_manifests_function_of_its_lesson():
+    folder, function = manifest.manifest().oracle
+    lesson = manifest.oracle_lesson()
+    assert lesson.dir == folder and f"doubles:{function}" in lesson.verify
+    assert manifest.oracle()("abbcCddef") == 2
+
+
+def test_what_the_lessons_ask_of_the_tooling_names_their_own_functions():
+    """Every function a lesson asks evidence or a target of is one its checkpoint has, and
+    every report a chapter shows is one a recipe makes."""
+    from course import results
+
+    for lesson in LESSONS:
+        asked = [*lesson.machine_code, *lesson.instructions, *lesson.call_breakdown]
+        asked += [target.function for target in lesson.target]
+        for item in asked:
+            assert item in lesson.verify, (lesson.dir, item)
+        for report in lesson.reports:
+            assert f"{report}.md" in results.REPORTS, (lesson.dir, report)
+        if lesson.profile_script:
+            assert (lesson.path / lesson.profile_script).is_file(), lesson.dir
+        for target in lesson.target:
+            assert target.function in lesson.contenders, f"{lesson.dir}: the race builds what its targets judge"
 
 
 def test_every_rust_contender_is_a_pyfunction_of_its_lesson():

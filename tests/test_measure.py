@@ -5,6 +5,7 @@ quick timed run on tiny inputs (conftest's measured_results) proves the tables a
 charts get drawn; the statistics and the verdicts are tested on made-up numbers.
 """
 
+import dataclasses
 import json
 import math
 import re
@@ -14,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import CHECK_ONLY, TINY_COMPARE, TINY_RACE, run_course
-from course import benchruns, bytes_loop, contenders, manifest, measure, peers, race, report, texts
+from course import CourseError, benchruns, contenders, machine_code, manifest, measure, peers, race, report, texts
 
 PNG = b"\x89PNG\r\n\x1a\n"
 course = run_course  # reports go to a temporary folder, never the reader's
@@ -245,6 +246,10 @@ def test_every_ratio_reads_one_way_with_its_interval(ratio, expected):
 
 
 CLAIM = {claim.id: claim for claim in report.CLAIMS}
+# A target as the race makes it from the manifest: at least 5x faster than a contender.
+FIVE_TIMES = race.target_claim(manifest.load()[-1], manifest.Target("5x", "string_doubles:f", 0.2, "race", "x"), "1",
+                               "f")  # fmt: skip
+CLAIM["five-times"] = FIVE_TIMES
 
 
 @pytest.mark.parametrize(
@@ -265,7 +270,8 @@ CLAIM = {claim.id: claim for claim in report.CLAIMS}
         ("bytes-faster", 0.3, 0.7, "agrees"),
         ("bytes-faster", 1.05, 1.3, "disagrees: slower than the tutorial said"),
         ("bytes-faster", 0.9, 1.1, report.TOO_CLOSE),
-        ("simd-5x-count_nonzero", 0.25, 0.3, "disagrees: less than 5× faster"),
+        ("five-times", 0.25, 0.3, "disagrees: less than 5× faster"),
+        ("five-times", 0.1, 0.15, "agrees"),
     ],
 )
 def test_a_verdict_needs_the_interval_clear_of_the_claims_edges(claim, low, high, expected):
@@ -509,15 +515,15 @@ LBB0_4:
 
 
 def test_the_byte_loop_is_read_from_x86_assembly():
-    hot, rest = bytes_loop.hot_loops(X86)
+    hot, rest = machine_code.hot_loops(X86, "count_doubles_bytes")
     assert (hot.label, hot.instructions, hot.stride, hot.vector, hot.vector_bytes) == (".LBB2_11", 7, 4, 3, 16)
     assert (rest.label, rest.stride, rest.vector) == (".LBB2_13", 1, 0)
-    text = bytes_loop.render([hot, rest], "a machine", "rustc 1.0")
+    text = machine_code.render([hot, rest], "count_doubles_bytes", "a machine", "rustc 1.0")
     assert "pcmpeqb" in text and "| bytes of text one trip advances | 4 |" in text and ".LBB2_13" in text
 
 
 def test_the_byte_loop_is_read_from_aarch64_assembly():
-    (hot,) = bytes_loop.hot_loops(AARCH64)
+    (hot,) = machine_code.hot_loops(AARCH64, "count_doubles_bytes")
     assert (hot.instructions, hot.stride, hot.vector, hot.vector_bytes) == (5, 16, 2, 16)
 
 
@@ -572,26 +578,64 @@ def test_a_yardstick_is_timed_but_its_answer_is_not_taken_for_a_count(untimed_ra
     assert "a bug" not in text and find["name"] in text
 
 
-def test_the_race_judges_lesson_8s_targets(measured_results):
+def _targets():
+    return [(lesson, target) for lesson in manifest.load() for target in lesson.target]
+
+
+def test_the_race_judges_every_lessons_targets(measured_results):
     text = (measured_results / "race.md").read_text()
-    assert "#### Lesson 8's targets, on this machine" in text
-    assert "at least 5× faster than numpy count_nonzero" in text and "one bytes.find pass" in text
-    assert "lesson 8's count_doubles on 10 letters: not slower than the Python loop" in text
+    judged = _targets()
+    assert judged, "lessons.toml sets targets ([[lesson.target]])"
+    (lesson,) = {lesson.number for lesson, _ in judged}  # one lesson's, as the book says: "Lesson N's targets"
+    assert f"#### Lesson {lesson}'s targets, on this machine" in text
+    for lesson, target in judged:
+        assert f"lesson {lesson.number}'s {target.function.split(':')[1]}" in text
+        # (the tiny race has no ASCII text as long as its texts beyond ASCII: nothing to judge per byte on)
+        assert target.claim in text or target.workload == "per byte beyond ascii", target
 
 
-def test_lesson_8s_per_byte_targets_compare_texts_of_the_same_length():
-    """Wider storage against ASCII, per byte: from the rounds' own pairs, scaled by width."""
-    simd = f"rust-count_doubles-lesson{race.SIMD_LESSON}-release"
-    contenders = [peers.oracle(), measure.Contender(simd, "simd", "rust-release", len)]
+def test_targets_are_judged_on_their_workloads():
+    """Every kind of workload a target can name, judged from simulated rounds: against a
+    contender on the race's input and on the smallest, and per byte against ASCII."""
+    lesson = manifest.load()[-1]
+    subject = measure.rust_id(lesson, "f", "release")
+    contenders = [peers.oracle(), measure.Contender(subject, "f", "rust-release", len)]
     workloads = [texts.workload("letters", 10), texts.workload("letters", 1000), texts.workload("cjk", 1000),
                  texts.workload("emoji", 1000)]  # fmt: skip
     per_byte = {"letters": 1.0, "cjk": 2.0, "emoji": 4.0 * 3}  # emoji: 3 times ASCII's time per byte
-    rounds = [{w["id"]: {simd: 1e-6 * w["size"] * per_byte[w["kind"]] / 1000, peers.ORACLE: 1e-3} for w in workloads}
+    rounds = [{w["id"]: {subject: 1e-6 * w["size"] * per_byte[w["kind"]] / 1000, peers.ORACLE: 1e-3} for w in workloads}
               for _ in range(measure.MIN_WORKERS)]  # fmt: skip
     answers = [measure.Answer(c.id, w["id"], 1, 1) for w in workloads for c in contenders]
     m = measure.Measurement(contenders, workloads, answers, rounds=rounds, budget=1.0, load=None)
-    judged = {claim.id: (est.value, report.verdict(claim, est))
-              for claim, est, _ in race.simd_targets(m, workloads[:2], workloads[2:])}  # fmt: skip
-    assert judged["simd-per-byte-cjk"] == (pytest.approx(1.0), "agrees")
-    assert judged["simd-per-byte-emoji"] == (pytest.approx(3.0), "disagrees: slower than the target said")
-    assert judged["simd-tiny"][1] == "agrees"
+    goals = (
+        manifest.Target("fast on the race", "string_doubles:f", 1.5, "race", peers.ORACLE),
+        manifest.Target("fast when tiny", "string_doubles:f", 1, "smallest", peers.ORACLE),
+        manifest.Target("per byte as ASCII", "string_doubles:f", 1.5, "per byte beyond ascii"),
+    )
+    fake = dataclasses.replace(lesson, target=goals)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest, "load", lambda: [fake])
+        found = race.targets(m, workloads[1], workloads[:2], workloads[2:])
+    n = lesson.number
+    judged = {claim.id: (est.value, report.verdict(claim, est), claim.said, versus) for claim, est, versus in found}
+    assert judged[f"target-{n}-1"][:3] == (pytest.approx(1e-3), "agrees", f"lesson {n}'s f: fast on the race")
+    assert judged[f"target-{n}-2"][2:] == (f"lesson {n}'s f on 10 letters: fast when tiny", "the Python loop")
+    assert judged[f"target-{n}-2"][1] == "agrees"  # 10 letters: 1e-8 s against 1e-3 s
+    assert judged[f"target-{n}-3-cjk"][:2] == (pytest.approx(1.0), "agrees")
+    assert judged[f"target-{n}-3-emoji"][:2] == (pytest.approx(3.0), "disagrees: more than 1.5× slower")
+    assert "(4 bytes a character): per byte as ASCII" in judged[f"target-{n}-3-emoji"][2]
+
+
+def test_a_target_against_a_contender_not_in_the_race_is_refused():
+    lesson = manifest.load()[-1]
+    subject = measure.rust_id(lesson, "f", "release")
+    contenders = [peers.oracle(), measure.Contender(subject, "f", "rust-release", len)]
+    workloads = [texts.workload("letters", 10)]
+    rounds = [{"letters-10": {subject: 1e-6, peers.ORACLE: 1e-3}} for _ in range(measure.MIN_WORKERS)]
+    answers = [measure.Answer(c.id, "letters-10", 1, 1) for c in contenders]
+    m = measure.Measurement(contenders, workloads, answers, rounds=rounds, budget=1.0, load=None)
+    fake = dataclasses.replace(lesson, target=(manifest.Target("x", "string_doubles:f", 1, "race", "numpy-nope"),))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest, "load", lambda: [fake])
+        with pytest.raises(CourseError, match="'numpy-nope', which is not in the race"):
+            race.targets(m, workloads[0], workloads, [])

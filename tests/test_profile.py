@@ -1,4 +1,6 @@
-"""`just profile` (lesson 7): the profiles and instruction counts it writes, on a tiny input.
+"""`just profile`: the profiles, instruction counts and machine code it writes, on a tiny input,
+for what lessons/lessons.toml asks (`profile_script`, `instructions`, `call_breakdown`,
+`machine_code`).
 
 py-spy and valgrind really run; the numbers are only checked for what does not depend
 on the machine (instruction counts are exact, so a debug build always needs more than
@@ -10,9 +12,8 @@ import re
 import pytest
 
 from conftest import have_valgrind
-from course import manifest, profile
+from course import machine_code, profile
 
-# analyse.py runs a few tenths of a second: long enough for py-spy to look at it
 # a row of the instructions table: version | one call | per character, for three kinds of text
 ROW = re.compile(r"^\| (count_doubles\w* \(lesson \d+, \w+\)) \| ([\d,]+)" + r" \| ([\d,.]+)" * 3 + r" \|$", re.M)
 
@@ -29,7 +30,7 @@ def valgrind():
         pytest.skip("valgrind is missing and `apt-get install valgrind` failed (or is not allowed)")
 
 
-def test_profile_samples_analyse_py_with_py_spy_and_cprofile(profiled):
+def test_profile_samples_the_lessons_script_with_py_spy_and_cprofile(profiled):
     text = (profiled / "profile.md").read_text()
     if "py-spy could not" in text and "ptrace_scope" in text and "ermission" in text:
         pytest.skip("this machine does not let py-spy read another process (ptrace): " + text)
@@ -38,7 +39,7 @@ def test_profile_samples_analyse_py_with_py_spy_and_cprofile(profiled):
     assert "| `make_text" in text  # cProfile's table: the script's own functions, with their calls
     assert re.search(r"\| `string_doubles\.count_doubles \(Rust\)` \| 50,001 \|", text), "one call per line, and one"
     svg = (profiled / "profile-flame.svg").read_text()
-    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "analyse.py" in svg
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and profile.script_lesson().profile_script in svg
     assert 'data="results/profile-flame.svg"' in text
 
 
@@ -46,9 +47,9 @@ def test_profile_counts_instructions_per_call_and_per_character(profiled, valgri
     text = (profiled / "instructions.md").read_text()
     assert "valgrind is not installed" not in text and "callgrind failed" not in text, text
     rows = {m[0]: [float(x.replace(",", "")) for x in m[1:]] for m in ROW.findall(text)}
-    lessons = sorted({lesson.number for lesson, _ in manifest.rust_contenders() if lesson.number >= 5})
-    expected = {f"{f} (lesson {n}, {b})" for n in lessons for f in profile.FUNCTIONS for b in ("debug", "release")}
-    assert set(rows) == expected
+    expected = {f"{f} (lesson {lesson.number}, {b})" for lesson, f in profile.functions("instructions")
+                for b in ("debug", "release")}  # fmt: skip
+    assert expected and set(rows) == expected
     for name, (call, *per_char) in rows.items():
         assert call > 0 and all(x > 0 for x in per_char), name
         if "debug" in name:  # exact counts: the same code without optimizations does more
@@ -56,16 +57,24 @@ def test_profile_counts_instructions_per_call_and_per_character(profiled, valgri
             assert call > release[0] and per_char[0] > release[1], name
     assert (profiled / "instructions.png").read_bytes().startswith(b"\x89PNG")
     # one call on 'ab' taken apart: PyO3's entry point first, our functions among the rest
-    call = re.search(r"Where the ([\d,]+) instructions of one call `count_doubles\('ab'\)` go", text)
-    assert call, text
-    assert f"| `fastcall_cfunction_with_keywords` | {call.group(1)} | 100% |" in text
+    broken_down = profile.functions("call_breakdown")
+    assert broken_down
+    for lesson, function in broken_down:
+        said = rf"Where the ([\d,]+) instructions of one call `{function}\('ab'\)` go \(lesson {lesson.number},"
+        call = re.search(said, text)
+        assert call, text
+        assert f"| `fastcall_cfunction_with_keywords` | {call.group(1)} | 100% |" in text
     assert re.search(r"\| `string_doubles::\w+` \| [\d,]+ \| \d+% \|", text), text
 
 
-def test_profile_writes_the_byte_loops_machine_code(profiled):
-    text = (profiled / "bytes-loop.md").read_text()
-    assert "```text" in text and "instructions in one trip round the loop" in text
-    assert "Written by `just profile` from lessons/05-bytes" in text
+def test_profile_writes_the_machine_code_the_lessons_ask_for(profiled):
+    text = (profiled / "machine-code.md").read_text()
+    asked = machine_code.wanted()
+    assert asked, "a lesson asks for machine code (`machine_code`)"
+    assert text.count("```text") == len(asked) and "instructions in one trip round the loop" in text
+    for lesson, function in asked:
+        assert f"Written by `just profile` from lessons/{lesson.dir}," in text
+        assert f"The innermost loop of `{function}`" in text
 
 
 def test_profile_says_when_valgrind_is_missing_and_makes_the_rest(tmp_path, monkeypatch):

@@ -3,8 +3,8 @@
 Every build shares one cargo target folder, so PyO3 is compiled once per profile for
 the whole course. Two things keep that sharing honest:
 
-* cargo names a package's build after the package, not its folder, so lessons 2 to 5
-  (all the package `string-doubles`) share one slot and cargo decides freshness by file
+* cargo names a package's build after the package, not its folder, so every checkpoint
+  (each the package `string-doubles`) shares one slot and cargo decides freshness by file
   times alone. Before building a different folder than the slot's last one, we touch
   that folder's sources, so cargo really rebuilds it.
 * PyO3's build depends on the interpreter's path, so every build names the same one:
@@ -50,8 +50,8 @@ def profile_of(crate: Path) -> str:
 
 
 def sources(crate: Path) -> list[Path]:
-    """The crate's Rust sources, and those of the crates beside it in its folder (from
-    lesson 6 on, core/: the counting, with no Python in it)."""
+    """The crate's Rust sources, and those of the crates beside it in its folder (core/,
+    in the lessons that add it: the counting, with no Python in it)."""
     found = [crate / "Cargo.toml", crate / "Cargo.lock", crate / "build.rs", *crate.glob("src/**/*")]
     for member in sorted(crate.glob("*/Cargo.toml")):
         found += [member, *member.parent.glob("src/**/*")]

@@ -90,8 +90,8 @@ TAKES = "a str or a bytes-like object"
 
 
 def wrong_types() -> list:
-    """What lesson 6's functions must refuse with TypeError: no buffer at all, or a
-    buffer whose items are wider than one byte."""
+    """What the functions of a lesson with `every_input` must refuse with TypeError: no
+    buffer at all, or a buffer whose items are wider than one byte."""
     import array
 
     import numpy as np
@@ -99,9 +99,9 @@ def wrong_types() -> list:
     return [42, None, ["a", "a"], np.array([1, 1, 2], dtype=np.int64), array.array("H", [7, 7])]
 
 
-# Lesson 8 ("vectorized"): fewer machine instructions than this per character of ASCII
-# text, counted by valgrind between calls on these two sizes. Lesson 7's loops take about
-# 10; the vector kernels well under 1, with AVX2 or without.
+# "vectorized": fewer machine instructions than this per character of ASCII text,
+# counted by valgrind between calls on these two sizes. A loop over one item at a time
+# takes about 10; the vector kernels well under 1, with AVX2 or without.
 VECTORIZED = 2.0
 VECTORIZED_SIZES = (1_000, 101_000)
 # `no_copy`: one call on this many ASCII characters may allocate a COPY_FRACTION of it.
@@ -124,8 +124,8 @@ SEARCH_EXAMPLES = 300
 
 
 def oracle():
-    """Lesson 1's count_doubles, the Python loop every other version must agree with."""
-    return manifest.find(1).python_function("count_doubles")
+    """The manifest's oracle, the Python loop every other version must agree with."""
+    return manifest.oracle()
 
 
 # --- saying what went wrong ---------------------------------------------------------
@@ -179,7 +179,7 @@ def shown(text: str, limit: int = 40) -> str:
 
 
 def bytes_like(data: bytes) -> list[tuple[str, object]]:
-    """The same bytes in each bytes-like form lesson 6 takes, each with how to write it."""
+    """The same bytes in each bytes-like form `every_input` promises, each with how to write it."""
     import numpy as np
 
     return [
@@ -205,7 +205,7 @@ def keeps_line_tables(folder: Path, crate: str) -> bool:
 
 def text_strategy(surrogates: bool):
     """Any str up to 40 characters, doubles common; lone surrogates and look-alikes too
-    if `surrogates` (lesson 6's subject: before it, no str the checks make holds one)."""
+    if `surrogates` (`every_input`'s subject: without it, no str the checks make holds one)."""
     from hypothesis import strategies as st
 
     characters = st.characters() if surrogates else st.characters(exclude_categories=("Cs",))
@@ -432,7 +432,7 @@ class Checker:
             self.problem(f"{item}({written}) gave {got!r}; {right}.{note}")
 
     def promises(self, item: str, function) -> bool:
-        """Lesson 6's other promises: a clear TypeError for what it does not take, and no
+        """`every_input`'s other promises: a clear TypeError for what it does not take, and no
         UTF-8 copy left inside the str it was given. False (and a problem) if one fails."""
         for wrong in wrong_types():
             got = outcome(function, wrong)
@@ -477,7 +477,7 @@ class Checker:
             )
 
     def line_tables(self) -> None:
-        """Lesson 7: the release builds of our crates keep line tables, for the profilers."""
+        """`line-tables`: the release builds of our crates keep line tables, for the profilers."""
         missing = [crate for crate in ("string-doubles", "doubles-core") if not keeps_line_tables(self.folder, crate)]
         if not missing:
             self.passed.append("Cargo.toml keeps line tables in the release builds, for the profilers")
@@ -489,7 +489,7 @@ class Checker:
         )
 
     def analyse_script(self) -> None:
-        """Lesson 7: analyse.py runs, and its counts are the Python loop's."""
+        """`analyse.py`: the script runs, and its counts are the Python loop's."""
         path = self.folder / "analyse.py"
         if not path.is_file():
             self.problem("There is no analyse.py in your working copy: this step adds it (`just solution` shows it).")
@@ -513,7 +513,7 @@ class Checker:
             self.passed.append("analyse.py runs, and its counts are the Python loop's")
 
     def vectorized(self) -> None:
-        """Lesson 8: each Rust function costs under VECTORIZED instructions per character of
+        """`vectorized`: each Rust function costs under VECTORIZED instructions per character of
         ASCII text, counted by valgrind (exact, the same on every run: no timing)."""
         import shutil
 
@@ -540,7 +540,7 @@ class Checker:
             if per_char >= VECTORIZED:
                 bytes_too = (
                     " For a str, count an ASCII str's stored bytes where they lie instead of encoding a copy "
-                    '(chapter 8, "The binding\'s one change").'
+                    "(this step's chapter, \"The binding's one change\")."
                     if function == "count_doubles_bytes"
                     else ""
                 )

@@ -193,8 +193,8 @@ def diff(a: str, b: str) -> int:
         print(
             f"Both are lesson {first.number}: nothing to compare. To see what its step changed: "
             f"just diff {first.number - 1} {first.number}"
-            if first.number > 1
-            else f"Both are lesson {first.number}: nothing to compare. Lesson 1 is where the course starts."
+            if first != manifest.load()[0]
+            else f"Both are lesson {first.number}: nothing to compare. It is where the course starts."
         )
         return 0
     return show_diff(first.files(), f"lessons/{first.dir}", second.files(), f"lessons/{second.dir}")

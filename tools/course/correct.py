@@ -1,19 +1,20 @@
-"""Who is right, and what it costs in memory: lesson 6's evidence, generated.
+"""Who is right on every kind of input, and what a call costs in memory, generated.
 
-Chapter 6 shows what the versions before it get wrong, and a cost nobody saw, without
-pasting a single answer: `just race` (and `just race --check-only`) calls every
-version on the inputs below and writes book/src/results/correct.md:
+A chapter that lists the `correct` report (lessons/lessons.toml) shows what the
+versions get wrong, and a cost nobody saw, without pasting a single answer: `just race`
+(and `just race --check-only`) calls every version on the inputs below and writes
+book/src/results/correct.md:
 
 1. each version's answer on a few small inputs beyond ASCII, a lone surrogate and
-   bytes, against the Python loop's;
+   bytes, against the oracle's;
 2. the smallest str on which hypothesis finds each version wrong, searching every kind
-   of str (lone surrogates included) as lesson 6's tests do;
+   of str (lone surrogates included), as verify's `every_input` does;
 3. how much bigger `sys.getsizeof` says a str is after one call: taking `&str` makes
    CPython build a UTF-8 copy of a non-ASCII str and keep it inside the str.
 
-The versions are the tutorial's numpy function (lesson 4) and every Rust function the
-lessons list as contenders (lessons/lessons.toml), each from its own checkpoint,
-release build.
+The versions are every function of doubles.py a lesson verifies other than the oracle,
+from the first checkpoint that has it, and every Rust function the lessons list as
+contenders, each from its own checkpoint, release build.
 """
 
 from __future__ import annotations
@@ -46,14 +47,28 @@ class Version:
     compares_bytes: bool  # documented as counting bytes: wrong beyond ASCII, as said
 
 
+def python_versions() -> list[tuple[manifest.Lesson, str]]:
+    """(lesson, function) for every function of doubles.py a lesson verifies, other than
+    the oracle's name, from the first lesson that verifies it."""
+    oracle = manifest.manifest().oracle[1]
+    seen, out = set(), []
+    for lesson in manifest.load():
+        for item in lesson.verify:
+            module, _, function = item.partition(":")
+            if module == "doubles" and function != oracle and function not in seen:
+                seen.add(function)
+                out.append((lesson, function))
+    return out
+
+
 def versions() -> list[Version]:
-    numpy_lesson = next(lesson for lesson in manifest.load() if "doubles:count_doubles_numpy" in lesson.verify)
     out = [
         Version(
-            f"numpy, lesson {numpy_lesson.number}",
-            numpy_lesson.python_function("count_doubles_numpy", {"np": np}),
-            "doubles:count_doubles_numpy" in manifest.ascii_only(),
+            f"{function}, lesson {lesson.number}",
+            lesson.python_function(function, {"np": np}),
+            f"doubles:{function}" in manifest.ascii_only(),
         )
+        for lesson, function in python_versions()
     ]
     modules = {}
     for lesson, function in manifest.rust_contenders():

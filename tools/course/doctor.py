@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import ROOT
 
-RUST_MIN = (1, 88)  # lesson 6: <[T]>::as_chunks; lesson 8: safe calls of SIMD intrinsics (1.87)
+RUST_MIN = (1, 88)  # the checkpoints use <[T]>::as_chunks (1.88) and safe calls of SIMD intrinsics (1.87)
 PYTHON_MIN = (3, 11)
 DISK_MIN_GIB = 3  # PyO3 built in two profiles, the checkpoints, the book: about 2 GiB
 REQUIREMENTS = ROOT / "tools" / "requirements.txt"
@@ -146,14 +146,14 @@ def chromium() -> Finding:
 
 
 def valgrind() -> Finding:
-    """For `just profile`'s instruction counts (lesson 7); Linux only."""
+    """For `just profile`'s instruction counts; Linux only."""
     out = _output(["valgrind", "--version"])
     if out:
         return Finding("valgrind", True, f"{out.strip()} (just profile counts instructions with it)", required=False)
     if platform.system() != "Linux":
         why = "valgrind runs on Linux only: `just profile` leaves its instruction counts out here"
         return Finding("valgrind", False, why, "(none: the rest of just profile works)", required=False)
-    why = "for `just profile`'s instruction counts (lesson 7) only"
+    why = "for `just profile`'s instruction counts only"
     return Finding("valgrind", False, why, "sudo apt install valgrind", required=False)
 
 

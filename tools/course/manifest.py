@@ -31,16 +31,23 @@ CHECKS = ("release-build", "line-tables", "analyse.py", "vectorized")
 # text beyond ASCII (a str with a character past U+007F), and a tiny input (at most 16
 # items: the cost of a call itself).
 BENCHMARK_KINDS = ("text beyond ASCII", "a tiny input")
+# The measured reports a chapter may show (book/src/results/NAME.md; results.REPORTS
+# says which recipe makes each).
+REPORT = re.compile(r"[a-z][a-z-]*")
+# What a lesson's target is judged on (race.py): the race's input, the sweep's smallest
+# input, or each text beyond ASCII against ASCII letters of the same length, per byte of
+# CPython's storage (the function against itself: no `versus`).
+TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii")
 
 
 @dataclass(frozen=True)
 class Key:
     """One key of the manifest: the type its value must have, and its default if optional."""
 
-    kind: str  # "int", "bool", "str", "text" (a str, stripped), "list of str", "table", "tables"
+    kind: str  # "int", "number", "bool", "str", "text" (a str, stripped), "list of str", "table", "tables"
     required: bool = True
     default: Any = None
-    pattern: re.Pattern | None = None  # what each string must look like (for "list of str")
+    pattern: re.Pattern | None = None  # what each string must look like ("str" and "list of str")
 
 
 # Every key a [[lesson]] table may have. Add a key here (and to Lesson) to add one.
@@ -84,15 +91,55 @@ LESSON_KEYS = {
     # `cargo test` runs the chapter asks for, each as its arguments ("-p doubles-core"):
     # verify runs them in the working copy, and each must pass.
     "cargo_tests": Key("list of str", required=False, default=()),
+    # The measured reports (book/src/results/NAME.md) this lesson's chapter shows, each
+    # included in the chapter or linked to the chapter that includes it.
+    "reports": Key("list of str", required=False, default=(), pattern=REPORT),
+    # Evidence `just profile` makes from this checkpoint, each a list of Rust functions:
+    # their release machine code's innermost loop (machine-code.md); their instructions
+    # per call and per character, counted by callgrind in each build (instructions.md);
+    # where the instructions of one call go, function by function (instructions.md).
+    "machine_code": Key("list of str", required=False, default=(), pattern=RUST_FUNCTION),
+    "instructions": Key("list of str", required=False, default=(), pattern=RUST_FUNCTION),
+    "call_breakdown": Key("list of str", required=False, default=(), pattern=RUST_FUNCTION),
+    # A script of this checkpoint, run as `SCRIPT --lines N`, that `just profile` samples
+    # with py-spy and runs under cProfile (profile.md); at most one lesson has one.
+    "profile_script": Key("str", required=False, default="", pattern=re.compile(r"[\w./-]+\.py")),
+    # The speed goals `just race` judges for this lesson's release build ([[lesson.target]],
+    # TARGET_KEYS below).
+    "target": Key("tables", required=False, default=()),
+}
+
+# Every key of a [[lesson.target]]: a goal for this lesson's release build of `function`,
+# met where time(function) / time(versus) is at most `at_most` (0.2: at least 5x faster)
+# on `workload` (TARGET_WORKLOADS), the whole 95% interval inside.
+TARGET_KEYS = {
+    "claim": Key("str"),  # the goal in words, after "lesson N's FUNCTION: "
+    "function": Key("str", pattern=RUST_FUNCTION),
+    "versus": Key("str", required=False, default=""),  # a contender's id in the race
+    "at_most": Key("number"),
+    "workload": Key("str", pattern=re.compile("|".join(re.escape(w) for w in TARGET_WORKLOADS))),
 }
 
 # Every key at the top of the file.
 TOP_KEYS = {
+    # "DIR:function": the function of that checkpoint's doubles.py every answer is checked against
+    "oracle": Key("str", pattern=re.compile(r"[\w.-]+:\w+")),
     "ascii_only": Key("list of str", pattern=FUNCTION),
     "lesson": Key("tables"),
     "compare": Key("table"),
 }
 COMPARE_KEYS = {"lesson": Key("int")}
+
+
+@dataclass(frozen=True)
+class Target:
+    """A speed goal of a lesson's (TARGET_KEYS says what each field holds)."""
+
+    claim: str
+    function: str
+    at_most: float
+    workload: str
+    versus: str = ""
 
 
 @dataclass(frozen=True)
@@ -112,6 +159,12 @@ class Lesson:
     no_copy: tuple[str, ...] = ()
     kernel_features: tuple[str, ...] = ()
     cargo_tests: tuple[str, ...] = ()
+    reports: tuple[str, ...] = ()
+    machine_code: tuple[str, ...] = ()
+    instructions: tuple[str, ...] = ()
+    call_breakdown: tuple[str, ...] = ()
+    profile_script: str = ""
+    target: tuple[Target, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -133,7 +186,7 @@ class Lesson:
 
     def python_function(self, name: str, namespace: dict | None = None):
         """Compile one function out of the checkpoint's doubles.py, without running the rest
-        (its imports, its benchmark input): lesson 1's count_doubles is the oracle."""
+        (its imports, its benchmark input): the manifest's `oracle` is one."""
         path = self.path / "doubles.py"
         tree = ast.parse(path.read_text(), filename=str(path))
         (node,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == name]
@@ -150,6 +203,7 @@ class Manifest:
     lessons: tuple[Lesson, ...]
     ascii_only: frozenset[str]
     compare_lesson: int
+    oracle: tuple[str, str]  # (the lesson's dir, the function of its doubles.py)
 
 
 def read_tree(top: Path) -> dict[str, bytes]:
@@ -163,7 +217,8 @@ def read_tree(top: Path) -> dict[str, bytes]:
 
 # --- reading and checking the file ---------------------------------------------------
 
-_TYPES = {"int": int, "bool": bool, "str": str, "text": str, "list of str": list, "table": dict, "tables": list}
+_TYPES = {"int": int, "number": (int, float), "bool": bool, "str": str, "text": str, "list of str": list,
+          "table": dict, "tables": list}  # fmt: skip
 
 
 def _value(key: Key, value: Any, where: str) -> Any:
@@ -171,6 +226,8 @@ def _value(key: Key, value: Any, where: str) -> Any:
     expected = _TYPES[key.kind]
     if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
         raise CourseError(f"{where} must be {_described(key.kind)}, not {value!r}")
+    if key.kind == "str" and key.pattern and not key.pattern.fullmatch(value):
+        raise CourseError(f'{where} must be a string like "{key.pattern.pattern}", not {value!r}')
     if key.kind == "list of str":
         for item in value:
             if not isinstance(item, str) or (key.pattern and not key.pattern.fullmatch(item)):
@@ -185,6 +242,7 @@ def _value(key: Key, value: Any, where: str) -> Any:
 def _described(kind: str) -> str:
     return {
         "int": "a whole number",
+        "number": "a number",
         "bool": "true or false",
         "str": "a string",
         "text": "a string",
@@ -216,18 +274,39 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
     lessons = []
     for i, entry in enumerate(top["lesson"], start=1):
         label = entry.get("number", f"#{i}") if isinstance(entry, dict) else f"#{i}"
-        lessons.append(Lesson(**_checked(entry, LESSON_KEYS, f"{source}, lesson {label}")))
+        where = f"{source}, lesson {label}"
+        fields = _checked(entry, LESSON_KEYS, where)
+        fields["target"] = tuple(_target(table, f"{where}, target {j}") for j, table in
+                                 enumerate(fields["target"], start=1))  # fmt: skip
+        lessons.append(Lesson(**fields))
     numbers = [lesson.number for lesson in lessons]
     if len(set(numbers)) != len(numbers):
         raise CourseError(f"{source}: two lessons have the same number ({sorted(numbers)})")
     compare = _checked(top["compare"], COMPARE_KEYS, f"{source}, [compare]")
     if compare["lesson"] not in numbers:
         raise CourseError(f"{source}, [compare]: 'lesson' is {compare['lesson']}, and there is no such lesson")
+    scripts = [lesson.number for lesson in lessons if lesson.profile_script]
+    if len(scripts) > 1:
+        raise CourseError(f"{source}: only one lesson may have a 'profile_script' (lessons {scripts} do)")
+    oracle_dir, _, oracle_function = top["oracle"].partition(":")
+    if oracle_dir not in {lesson.dir for lesson in lessons}:
+        raise CourseError(f"{source}: 'oracle' is {top['oracle']!r}, and no lesson has the folder {oracle_dir!r}")
     return Manifest(
         lessons=tuple(sorted(lessons, key=lambda lesson: lesson.number)),
         ascii_only=frozenset(top["ascii_only"]),
         compare_lesson=compare["lesson"],
+        oracle=(oracle_dir, oracle_function),
     )
+
+
+def _target(table: dict, where: str) -> Target:
+    target = Target(**_checked(table, TARGET_KEYS, where))
+    if (target.workload == "per byte beyond ascii") == bool(target.versus):
+        raise CourseError(
+            f"{where}: 'versus' names the contender to compare with on every workload but "
+            '"per byte beyond ascii", where the function is compared with itself on ASCII letters'
+        )
+    return target
 
 
 @functools.cache
@@ -246,6 +325,18 @@ def load() -> list[Lesson]:
 def ascii_only() -> set[str]:
     """The functions ("module:function") that compare bytes: right for ASCII text only."""
     return set(manifest().ascii_only)
+
+
+def oracle():
+    """The function every answer is checked against (the manifest's `oracle`), compiled
+    out of its checkpoint's doubles.py."""
+    return oracle_lesson().python_function(manifest().oracle[1])
+
+
+def oracle_lesson() -> Lesson:
+    """The lesson whose doubles.py holds the oracle."""
+    folder, _ = manifest().oracle
+    return next(lesson for lesson in load() if lesson.dir == folder)
 
 
 def compare_lesson() -> Lesson:
@@ -279,6 +370,7 @@ def justfile_recipes(lessons: list[Lesson]) -> str:
         "# tests/test_manifest.py fails when this file and the manifest disagree.",
     ]
     for lesson in lessons:
+        first = lesson == lessons[0]
         lines += [
             "",
             f"# Lesson {lesson.number}: {lesson.title}",
@@ -286,8 +378,8 @@ def justfile_recipes(lessons: list[Lesson]) -> str:
             f'lesson-{lesson.number}: (lesson "{lesson.number}")',
             "",
             f"# Exercise {lesson.number}: start the step yourself, from where lesson {lesson.number - 1} ends"
-            if lesson.number > 1
-            else "# Exercise 1: start the course yourself, from a doubles.py to fill in",
+            if not first
+            else f"# Exercise {lesson.number}: start the course yourself, from a doubles.py to fill in",
             "[group('exercises')]",
             f'exercise-{lesson.number}: (exercise "{lesson.number}")',
         ]

@@ -1,6 +1,6 @@
 """How `just compare` and `just race` measure: one engine beneath both.
 
-* **Contenders** have a stable id (`python-zip`, `rust-count_doubles-lesson2-release`)
+* **Contenders** have a stable id (`python-zip`, `rust-FUNCTION-lessonN-release`)
   that the harness, the raw data, the report and the tests use; their name is only
   for display. A `Roster` names the function that makes them, so that every process
   makes the same ones.

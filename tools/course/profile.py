@@ -1,16 +1,18 @@
 """`just profile`: where the time goes, measured on this machine before anything is rewritten.
 
-Writes into book/src/results/ (chapter 7 shows them):
+Writes into book/src/results/ what lessons/lessons.toml asks for (the chapters that
+list a report in their `reports` show it):
 
-* profile-flame.svg: py-spy's flame graph of lesson 7's analyse.py, Python and Rust
-  frames together (`py-spy record --native`), and profile.md: the functions py-spy
+* profile-flame.svg: py-spy's flame graph of the lesson's `profile_script`, Python and
+  Rust frames together (`py-spy record --native`), and profile.md: the functions py-spy
   found running most often, how the samples split between Python, Rust and C, and
   Python's own profiler (cProfile) on the same script;
 * instructions.md and instructions.png: how many machine instructions one call costs,
-  and each character, for every Rust version from lesson 5 on, debug and release,
-  counted by valgrind's callgrind, which simulates the processor: the counts are exact
-  and the same on every run, on any machine, with no hardware counters needed;
-* bytes-loop.md: the machine code of lesson 5's byte loop (bytes_loop.py).
+  and each character, for every function a lesson lists in `instructions`, debug and
+  release, counted by valgrind's callgrind, which simulates the processor: the counts
+  are exact and the same on every run, on any machine, with no hardware counters
+  needed; and where one call's instructions go, for each `call_breakdown` function;
+* machine-code.md: the machine code of each `machine_code` function (machine_code.py).
 
 A tool that is missing (valgrind is Linux-only) or cannot run (py-spy needs permission
 to read another process) leaves a note in its place, and the rest is still made.
@@ -31,21 +33,26 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import ROOT, build, bytes_loop, manifest, report, results, texts
+from . import ROOT, build, machine_code, manifest, report, results, texts
 
-LINES = 500_000  # lines of analyse.py's text: a couple of seconds, some hundred samples
+LINES = 500_000  # lines of the profiled script's text: a couple of seconds, some hundred samples
 NATIVE = platform.system() != "Darwin"  # py-spy's --native is not supported on macOS
 RATE = 100  # py-spy samples per second (higher rates slow the script and skew the picture)
 SIZES = (1_000, 100_000)  # characters of the texts callgrind measures, per character
 KINDS = ["letters", "accented", "cjk"]  # 1 byte per character in CPython and UTF-8; 1 and 2; 2 and 3
 # Where CPython enters a PyO3 function: callgrind counts from here, so a count is the call.
 ENTRY = "pyo3::impl_::trampoline::fastcall_cfunction_with_keywords"
-FUNCTIONS = ["count_doubles", "count_doubles_bytes"]
 
 
-def script_lesson() -> manifest.Lesson:
-    """The first lesson with analyse.py: the one whose chapter explains the profiles."""
-    return next(lesson for lesson in manifest.load() if (lesson.path / "analyse.py").is_file())
+def script_lesson() -> manifest.Lesson | None:
+    """The lesson with a `profile_script` (at most one has, the manifest checks), or None."""
+    return next((lesson for lesson in manifest.load() if lesson.profile_script), None)
+
+
+def functions(key: str) -> list[tuple[manifest.Lesson, str]]:
+    """(lesson, function) for every Rust function the lessons list under `key`
+    ("instructions" or "call_breakdown"), in order."""
+    return [(lesson, item.split(":")[1]) for lesson in manifest.load() for item in getattr(lesson, key)]
 
 
 def env_for(site: Path) -> dict:
@@ -96,20 +103,22 @@ def pyspy() -> str | None:
 
 
 def record(fmt: str, out: Path, lesson: manifest.Lesson, site: Path, lines: int) -> str | None:
-    """Run analyse.py under py-spy; None, or why it failed."""
+    """Run the lesson's profile_script under py-spy; None, or why it failed."""
     exe = pyspy()
     if exe is None:
         return "py-spy is not installed in the course's .venv (`just doctor` says how to install it)."
     native = ["--native"] if NATIVE else []  # py-spy reads native frames on Linux and Windows only
     cmd = [exe, "record", *native, "--rate", str(RATE), "--format", fmt, "-o", str(out), "--",
-           sys.executable, "analyse.py", "--lines", str(lines)]  # fmt: skip
+           sys.executable, lesson.profile_script, "--lines", str(lines)]  # fmt: skip
     for _ in range(2):  # a script that ends within milliseconds can end before py-spy looks: once more
         out.unlink(missing_ok=True)
         done = subprocess.run(cmd, cwd=lesson.path, env=env_for(site), capture_output=True, text=True)
         if done.returncode == 0 and out.is_file():
             if fmt == "flamegraph":  # its title is py-spy's whole command line, paths and all
                 svg = out.read_text()
-                title = f"python analyse.py --lines {lines:,}, sampled by py-spy" + (" --native" if NATIVE else "")
+                title = f"python {lesson.profile_script} --lines {lines:,}, sampled by py-spy" + (
+                    " --native" if NATIVE else ""
+                )
                 out.write_text(re.sub(r'(<text id="title"[^>]*>)[^<]*(</text>)', rf"\g<1>{title}\g<2>", svg, count=1))
             return None
     said = [line for line in (done.stderr + done.stdout).splitlines() if line.startswith("Error")]
@@ -154,8 +163,8 @@ def samples_summary(raw: Path, top: int = 10) -> list[str]:
 
 def cprofile_summary(lesson: manifest.Lesson, site: Path, lines: int, top: int = 8) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "analyse.pstats"
-        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), "analyse.py", "--lines", str(lines)]
+        out = Path(tmp) / "script.pstats"
+        cmd = [sys.executable, "-m", "cProfile", "-o", str(out), lesson.profile_script, "--lines", str(lines)]
         done = subprocess.run(cmd, cwd=lesson.path, env=env_for(site), capture_output=True, text=True)
         if done.returncode != 0:
             return [f"cProfile could not run the script: {done.stderr.strip().splitlines()[-1:]}"]
@@ -181,16 +190,19 @@ def cprofile_summary(lesson: manifest.Lesson, site: Path, lines: int, top: int =
 
 def sampling_section(out: Path, lines: int) -> list[str]:
     lesson = script_lesson()
+    if lesson is None:
+        return ["> No lesson names a script to profile (lessons/lessons.toml, `profile_script`).", ""]
     site = build.checkpoint_site(lesson, "release")
-    md = [f"### Sampling: py-spy on `python analyse.py --lines {lines:,}` (lesson {lesson.number}, release)", ""]
+    script = lesson.profile_script
+    md = [f"### Sampling: py-spy on `python {script} --lines {lines:,}` (lesson {lesson.number}, release)", ""]
     if not NATIVE:
         md += ["> On macOS py-spy cannot read native frames: only Python's are shown, and Rust's time is "
                "counted in the Python line that calls it.", ""]  # fmt: skip
     svg = out / "profile-flame.svg"
     svg.unlink(missing_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        raw = Path(tmp) / "analyse.txt"
-        print(f"py-spy: sampling analyse.py --lines {lines:,} (lesson {lesson.number})...", flush=True)
+        raw = Path(tmp) / "samples.txt"
+        print(f"py-spy: sampling {script} --lines {lines:,} (lesson {lesson.number})...", flush=True)
         failed = record("raw", raw, lesson, site, lines) or record("flamegraph", svg, lesson, site, lines)
         if failed:
             return [*md, f"> {failed}", ""]
@@ -198,7 +210,7 @@ def sampling_section(out: Path, lines: int) -> list[str]:
     md += [
         "",
         '<object data="results/profile-flame.svg" type="image/svg+xml" width="100%">'
-        "py-spy's flame graph of analyse.py</object>",
+        f"py-spy's flame graph of {script}</object>",
         "",
         "[Open the flame graph on its own page](results/profile-flame.svg): click a box to zoom into it.",
         "",
@@ -271,9 +283,11 @@ def call_breakdown(site: Path, function: str, top: int = 8) -> list[tuple[str, i
 
 
 def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict]:
-    lessons = sorted({lesson for lesson, _ in manifest.rust_contenders() if lesson.number >= 5}, key=lambda x: x.number)
+    """One row per (lesson, build, function) the lessons' `instructions` ask for."""
     small, large = sizes
-    jobs = [(lesson, profile, function) for lesson in lessons for profile in builds for function in FUNCTIONS]
+    lessons = [lesson for lesson in manifest.load() if lesson.instructions]
+    jobs = [(lesson, profile, item.split(":")[1]) for lesson in lessons for profile in builds
+            for item in lesson.instructions]  # fmt: skip
     sites = {(lesson.number, profile): build.checkpoint_site(lesson, profile) for lesson, profile, _ in jobs}
     specs = [f"{kind}:{n}" for kind in KINDS for n in (2, small, large)]
 
@@ -318,6 +332,8 @@ def per_char(count: float) -> str:
 
 def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s: dict) -> list[str]:
     md = ["### Instructions: valgrind's callgrind", ""]
+    if not functions("instructions"):
+        return md + ["> No lesson asks for instruction counts (lessons/lessons.toml, `instructions`).", ""]
     if shutil.which("valgrind") is None:
         return md + [
             "> valgrind is not installed, so nothing was counted. On Linux: `sudo apt-get install valgrind` "
@@ -332,20 +348,22 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
     header = ["version", "one call on 'ab'", *[f"per character: {texts.LABELS[kind]}" for kind in KINDS]]
     body = [[row["name"], f"{row['call']:,}", *[per_char(row["per_char"][kind]) for kind in KINDS]] for row in rows]
     instructions_chart(rows, out / "instructions.png", s)
-    lesson = script_lesson()
-    try:
-        parts = call_breakdown(build.checkpoint_site(lesson, "release"), "count_doubles")
-    except RuntimeError as err:
-        parts_md = [f"> callgrind could not take one call apart: {str(err).strip().splitlines()[-1:]}"]
-    else:
-        parts_md = [
-            f"Where the {parts[0][1]:,} instructions of one call `count_doubles('ab')` go (lesson {lesson.number}, "
+    parts_md = []
+    for lesson, function in functions("call_breakdown"):
+        try:
+            parts = call_breakdown(build.checkpoint_site(lesson, "release"), function)
+        except RuntimeError as err:
+            parts_md += [f"> callgrind could not take one call apart: {str(err).strip().splitlines()[-1:]}", ""]
+            continue
+        parts_md += [
+            f"Where the {parts[0][1]:,} instructions of one call `{function}('ab')` go (lesson {lesson.number}, "
             "release; each function with what it calls, so the shares overlap):",
             "",
             report.table(
                 ["function", "instructions", "share of the call"],
                 [[f"`{name}`", f"{n:,}", f"{share:.0%}"] for name, n, share in parts],
             ),  # fmt: skip
+            "",
         ]
     return md + [
         "Counted from the moment CPython enters the Rust function to the moment it returns, so Python's "
@@ -358,7 +376,6 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
         "![Instructions per character, per version, log scale](results/instructions.png)",
         "",
         *parts_md,
-        "",
     ]
 
 
@@ -382,7 +399,7 @@ def sizes_pair(text: str) -> tuple[int, int]:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="just profile", description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=LINES, metavar="N",
-                        help=f"lines of text analyse.py makes and analyses (default: {LINES:,})")  # fmt: skip
+                        help=f"lines of text the profiled script makes and analyses (default: {LINES:,})")  # fmt: skip
     parser.add_argument("--sizes", type=sizes_pair, default=SIZES, metavar="SMALL,LARGE",
                         help="characters of the texts callgrind counts on (default: 1000,100000)")  # fmt: skip
     parser.add_argument("--builds", default="dev,release", metavar="dev,release",
@@ -402,9 +419,9 @@ def main(argv: list[str]) -> int:
     counted += instructions_section(out, builds, ns.sizes, s)
     counted += [stamp(s), ""]
     (out / "instructions.md").write_text("\n".join(counted))
-    bytes_loop.write_report(out / "bytes-loop.md")
+    machine_code.write_report(out / "machine-code.md")
     for name in ("profile.md", "instructions.md"):
         shown = [line for line in (out / name).read_text().splitlines() if not line.startswith(("<", "!["))]
         print("\n" + "\n".join(shown).strip())
-    print(f"\nReports: {out}/profile.md, instructions.md, bytes-loop.md, and the flame graph profile-flame.svg")
+    print(f"\nReports: {out}/profile.md, instructions.md, machine-code.md, and the flame graph profile-flame.svg")
     return 0

@@ -7,15 +7,16 @@ million (the 1 million point is the tutorial's race) and text beyond ASCII, wher
 versions that compare bytes are wrong. Every answer is checked against the Python
 loop; then all versions are timed in paired, shuffled rounds, in several fresh worker
 processes one after another (see tools/course/measure.py), until the time budget is
-spent. Also writes who is right on every kind of input and what a call costs in
-memory (correct.py), which chapter 6 shows.
+spent. Judges the tutorial's claims (report.CLAIMS) and the targets the lessons set
+(lessons/lessons.toml, [[lesson.target]]). Also writes who is right on every kind of
+input and what a call costs in memory (correct.py).
 """
 
 from __future__ import annotations
 
 import argparse
 
-from . import correct, measure, peers, report, results, texts
+from . import CourseError, correct, manifest, measure, peers, report, results, texts
 from .measure import Measurement
 from .report import Row
 
@@ -23,8 +24,6 @@ SIZES = [10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000]
 RACE_SIZE = 1_000_000
 BEYOND_ASCII_SIZE = 100_000
 BEYOND_ASCII = ["accented", "cjk", "emoji"]
-# The lesson whose count_doubles the course's speed targets are about (see report.CLAIMS).
-SIMD_LESSON = 8
 BUDGET = 60.0  # seconds of timing, all workers together; the README says how long the whole recipe takes
 # Fewer than compare's: a round of the race is seconds long, and each worker makes every
 # version again (numba compiles anew).
@@ -45,9 +44,7 @@ def roles(contenders: list[measure.Contender]) -> dict[str, str]:
         return next((i for i in ids if i.startswith(f"rust-{function}-lesson") and i.endswith(f"-{build}")), None)
 
     found = {"python": peers.ORACLE, "numpy": "numpy-sum", "debug": rust("count_doubles", "debug"),
-             "release": rust("count_doubles", "release"), "bytes": rust("count_doubles_bytes", "release"),
-             "count_nonzero": "numpy-count_nonzero", "find": peers.FIND,
-             "simd": f"rust-count_doubles-lesson{SIMD_LESSON}-release"}  # fmt: skip
+             "release": rust("count_doubles", "release"), "bytes": rust("count_doubles_bytes", "release")}  # fmt: skip
     return {role: cid for role, cid in found.items() if cid in ids}
 
 
@@ -55,28 +52,59 @@ def roles(contenders: list[measure.Contender]) -> dict[str, str]:
 STORAGE_BYTES = {"letters": 1, "accented": 1, "cjk": 2, "emoji": 4}
 
 
-def simd_targets(m: Measurement, letters: list[dict], beyond: list[dict]) -> list:
-    """Lesson 8's targets that compare workloads: wider storage no slower per byte than
-    1.5 times ASCII's rate (on texts of the same length), and never slower than the
-    Python loop, on the smallest text too."""
-    simd = f"rust-count_doubles-lesson{SIMD_LESSON}-release"
-    if not m.timed or simd not in {c.id for c in m.contenders}:
+# How a target names what it was measured against, where the contender's own name reads
+# less well in a sentence.
+VERSUS_NAMES = {peers.ORACLE: "the Python loop", peers.FIND: "one bytes.find pass"}
+
+
+def target_claim(lesson: manifest.Lesson, target: manifest.Target, key: str, said: str) -> report.Claim:
+    """A target as a claim on the time of its subject (role "subject") over its versus's:
+    between 0 and `at_most`; a disagreement says by how much it missed."""
+    bound = target.at_most
+    slower = f"less than {1 / bound:g}× faster" if bound < 1 else f"more than {bound:g}× slower" if bound > 1 else ""
+    return report.Claim(f"target-{lesson.number}-{key}", f"{said}: {target.claim}", "subject",
+                        target.versus or "itself", 0, bound, source="target", slower=slower,
+                        lesson=lesson.number)  # fmt: skip
+
+
+def targets(m: Measurement, race: dict, letters: list[dict], beyond: list[dict]) -> list:
+    """Every lesson's targets (the manifest's [[lesson.target]]) whose subject ran, as
+    (claim, measured ratio, what it was measured against) for report.claims_section.
+    A target is met where time(subject) / time(versus) is at most its `at_most`."""
+    if not m.timed:
         return []
+    ids = {c.id: c for c in m.contenders}
     out = []
-    same_size = {w["size"]: w for w in letters}
-    for w in beyond:
-        ascii_text, width = same_size.get(w["size"]), STORAGE_BYTES[w["kind"]]
-        if ascii_text is None or width == 1:
-            continue
-        claim = report.Claim(f"simd-per-byte-{w['kind']}", f"lesson 8's count_doubles on {texts.LABELS[w['kind']]} "
-                             f"({width} bytes a character): per byte, at most 1.5× ASCII's time", "simd", "ascii",
-                             0, 1.5, source="target")  # fmt: skip
-        est = measure.cross_ratio(m, simd, w["id"], ascii_text["id"], scale=width)
-        out.append((claim, est, f"ASCII letters, per byte ({w['size']:,} characters of each)"))
-    smallest = letters[0]
-    claim = report.Claim("simd-tiny", f"lesson 8's count_doubles on {smallest['size']:,} letters: not slower than "
-                         "the Python loop", "simd", "python", 0, 1, source="target")  # fmt: skip
-    out.append((claim, measure.paired_ratio(m, smallest["id"], simd, peers.ORACLE), "the Python loop"))
+    for lesson in manifest.load():
+        for i, target in enumerate(lesson.target, start=1):
+            function = target.function.split(":")[1]
+            subject = measure.rust_id(lesson, function, "release")
+            if subject not in ids:
+                continue
+            if target.versus and target.versus not in ids:
+                known = ", ".join(sorted(ids))
+                raise CourseError(f"lessons/lessons.toml: lesson {lesson.number}'s target {i} is measured against "
+                                  f"{target.versus!r}, which is not in the race (its ids: {known})")  # fmt: skip
+            whose = f"lesson {lesson.number}'s {function}"
+            versus = VERSUS_NAMES.get(target.versus) or (ids[target.versus].name if target.versus else "")
+            if target.workload == "race":
+                est = measure.paired_ratio(m, race["id"], subject, target.versus)
+                out.append((target_claim(lesson, target, str(i), whose), est, versus))
+            elif target.workload == "smallest":
+                smallest = letters[0]
+                est = measure.paired_ratio(m, smallest["id"], subject, target.versus)
+                said = f"{whose} on {smallest['size']:,} letters"
+                out.append((target_claim(lesson, target, str(i), said), est, versus))
+            else:  # per byte beyond ascii: wider storage against ASCII letters of the same length
+                same_size = {w["size"]: w for w in letters}
+                for w in beyond:
+                    ascii_text, width = same_size.get(w["size"]), STORAGE_BYTES[w["kind"]]
+                    if ascii_text is None or width == 1:
+                        continue
+                    said = f"{whose} on {texts.LABELS[w['kind']]} ({width} bytes a character)"
+                    est = measure.cross_ratio(m, subject, w["id"], ascii_text["id"], scale=width)
+                    out.append((target_claim(lesson, target, f"{i}-{w['kind']}", said), est,
+                                f"ASCII letters, per byte ({w['size']:,} characters of each)"))  # fmt: skip
     return out
 
 
@@ -193,7 +221,7 @@ def render(m: Measurement, s: dict, race_size: int) -> str:
         report.bar_chart(race_rows, out / "race-1m.png", f"count_doubles on {race_size:,} random ASCII letters", s,
                          log=True)  # fmt: skip
         md += [f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)", ""]
-        md += report.claims_section(m, race["id"], roles(m.contenders), simd_targets(m, letters, beyond))
+        md += report.claims_section(m, race["id"], roles(m.contenders), targets(m, race, letters, beyond))
 
         md += ["### Size sweep: where each version overtakes the Python loop", ""]
         md += [

@@ -23,7 +23,7 @@ REPORTS = {
     "compare.md": "just compare",
     "race.md": "just race",
     "correct.md": "just race --check-only",
-    "bytes-loop.md": "just profile",
+    "machine-code.md": "just profile",
     "profile.md": "just profile",
     "instructions.md": "just profile",
 }

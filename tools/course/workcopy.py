@@ -21,7 +21,7 @@ SAVED_DIR = STATE_DIR / "saved"
 
 def tracked_paths(lessons: list[Lesson]) -> set[str]:
     """Every path a checkpoint or an exercise start has, plus whatever the learner put in
-    the folders they have (src/, and core/ from lesson 6 on)."""
+    the folders they have (src/, and core/ in the lessons that add it)."""
     paths = {rel for lesson in lessons for rel in lesson.files()}
     paths |= {rel for lesson in lessons if lesson.start for rel in lesson.start_files()}
     for folder in _folders(paths):
@@ -174,7 +174,7 @@ def checkout(number: str) -> list[str]:
     out += [
         f'  read:     the book\'s chapter "{lesson.title}"  (just book)',
         f"  compare:  just diff {lesson.number - 1} {lesson.number}"
-        if lesson.number > 1
+        if lesson != lessons[0]
         else "  start:    edit doubles.py, or read it as it is",
         "  check:    just verify   (tests your working copy against this step)",
         "  time it:  just bench",

@@ -1,12 +1,13 @@
-"""What the compiled byte loop of lesson 5 really does: its machine code, generated.
+"""What a compiled Rust function really does: its machine code, generated.
 
-Chapter 5 asks whether the release build turns `count_doubles_bytes` into vector
-instructions. Rather than paste an answer that is true for one compiler on one
-processor, `just profile` compiles the checkpoint itself to assembly
-(`cargo rustc --release -- --emit asm`, the same profile as its release build), finds
-the function's innermost loops, and writes book/src/results/bytes-loop.md: the hot
-loop's instructions, how many there are, how many bytes of text one trip round the
-loop advances, and whether it uses vector registers.
+A chapter that asks whether the release build turns a loop into vector instructions
+declares the function in lessons/lessons.toml (`machine_code`). Rather than paste an
+answer that is true for one compiler on one processor, `just profile` compiles each
+such checkpoint itself to assembly (`cargo rustc --release -- --emit asm`, the same
+profile as its release build), finds the function's innermost loops, and writes
+book/src/results/machine-code.md: the hot loop's instructions, how many there are,
+how many bytes of text one trip round the loop advances, and whether it uses vector
+registers.
 
 The reading of the assembly is deliberately simple: it understands x86-64 (AT&T
 syntax, rustc's default) and AArch64; on anything else the listing is shown without
@@ -22,9 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import build, manifest
-
-LESSON_DIR = "05-bytes"
-FUNCTION = "count_doubles_bytes"
 
 _LABEL = re.compile(r"^([\w.$]+):")
 # bytes a vector register holds, by the name of its register file
@@ -160,7 +158,7 @@ def analyse(lines: list[str]) -> Loop:
     return Loop(_LABEL.match(lines[0].strip()).group(1), lines, len(instructions), stride(lines), vector, widest)
 
 
-def hot_loops(asm: str, name: str = FUNCTION) -> list[Loop]:
+def hot_loops(asm: str, name: str) -> list[Loop]:
     """The function's innermost loops, the one that covers the most bytes a trip first."""
     body = function_body(asm, name)
     found = [analyse(body[a : b + 1]) for a, b in loops(body)]
@@ -170,13 +168,13 @@ def hot_loops(asm: str, name: str = FUNCTION) -> list[Loop]:
 # --- the report ------------------------------------------------------------------------
 
 
-def render(found: list[Loop], machine: str, rustc: str) -> str:
-    md = ["<!-- Written by `just profile` from lessons/05-bytes, compiled on this machine: not typed in. -->", ""]
+def render(found: list[Loop], function: str, machine: str, rustc: str) -> str:
+    md = []
     if not found:
-        return "\n".join([*md, f"The compiler left no loop in `{FUNCTION}` on {machine} ({rustc}).", ""])
+        return "\n".join([*md, f"The compiler left no loop in `{function}` on {machine} ({rustc}).", ""])
     hot, rest = found[0], found[1:]
     md += [
-        f"The innermost loop of `{FUNCTION}` as {rustc} compiled it for release on this machine ({machine}); "
+        f"The innermost loop of `{function}` as {rustc} compiled it for release on this machine ({machine}); "
         "the listing is the compiler's own output, with its label first and its jump back at the end:",
         "",
         "```text",
@@ -211,16 +209,30 @@ def render(found: list[Loop], machine: str, rustc: str) -> str:
     return "\n".join([*md, ""])
 
 
+def wanted() -> list[tuple[manifest.Lesson, str]]:
+    """(lesson, function) for every function a lesson's `machine_code` names, in order."""
+    return [(lesson, item.split(":")[1]) for lesson in manifest.load() for item in lesson.machine_code]
+
+
 def write_report(path: Path) -> None:
-    """Generate bytes-loop.md; on failure, say so in the report instead of stopping the race."""
+    """Generate machine-code.md; on failure, say so in the report instead of stopping the recipe."""
     from . import report
 
-    lesson = next(lesson for lesson in manifest.load() if lesson.dir == LESSON_DIR)
     s = report.stamp()
-    print(f"Compiling lesson {lesson.number}'s Rust to assembly...", flush=True)
-    try:
-        text = render(hot_loops(assembly(lesson)), s["machine"], s["rust"])
-    except (RuntimeError, LookupError, OSError, ValueError) as err:
-        text = f"> The assembly of `{FUNCTION}` could not be made or read on this machine: {err}\n"
-        print(text)
-    path.write_text(text)
+    md = []
+    functions = wanted()
+    for lesson, function in functions:
+        md += [f"<!-- Written by `just profile` from lessons/{lesson.dir}, compiled on this machine: not typed in. -->",
+               ""]  # fmt: skip
+        if len(functions) > 1:
+            md += [f"#### `{function}`, lesson {lesson.number}", ""]
+        print(f"Compiling lesson {lesson.number}'s Rust to assembly...", flush=True)
+        try:
+            md.append(render(hot_loops(assembly(lesson), function), function, s["machine"], s["rust"]))
+        except (RuntimeError, LookupError, OSError, ValueError) as err:
+            text = f"> The assembly of `{function}` could not be made or read on this machine: {err}\n"
+            print(text)
+            md.append(text)
+    if not functions:
+        md.append("> No lesson asks for machine code (lessons/lessons.toml, `machine_code`).\n")
+    path.write_text("\n".join(md))
