@@ -19,6 +19,7 @@ crates, one line each.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -56,6 +57,43 @@ def sources(crate: Path) -> list[Path]:
     for member in sorted(crate.glob("*/Cargo.toml")):
         found += [member, *member.parent.glob("src/**/*")]
     return [p for p in found if p.is_file()]
+
+
+_held = 0  # how deep this process is inside `one_build_at_a_time`
+
+
+@contextlib.contextmanager
+def one_build_at_a_time():
+    """Hold the shared target folder's lock: one course build at a time, across processes.
+
+    Two builds at once of crates that share a package name (every checkpoint is
+    `string-doubles`) would write the same slot, and one could take the other's library
+    for its own: `just test` in one terminal and `just verify` in another, say. Within a
+    process the lock is taken once; nested builds (a checkpoint's site) reuse it.
+    """
+    global _held
+    if _held:
+        _held += 1
+        try:
+            yield
+        finally:
+            _held -= 1
+        return
+    import fcntl
+
+    TARGET_DIR.mkdir(parents=True, exist_ok=True)
+    with open(TARGET_DIR / ".course-build-lock", "w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print("  (waiting for another build of the course to finish...)", flush=True)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        _held = 1
+        try:
+            yield
+        finally:
+            _held = 0
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def _claim_slot(crate: Path, profile: str) -> None:
@@ -299,10 +337,11 @@ def build_wheel(
             "open a new terminal, and run the same command again."
         )
     profile = profile or profile_of(crate)
-    _claim_slot(crate, profile)
     cmd = maturin_command(crate, out, profile, locked=locked, features=features)
     where = "your working copy" if crate.resolve() == ROOT else crate
-    _maturin(cmd, where, profile)
+    with one_build_at_a_time():
+        _claim_slot(crate, profile)
+        _maturin(cmd, where, profile)
     wheels = sorted(out.glob("*.whl"), key=lambda p: p.stat().st_mtime)
     return wheels[-1]
 
@@ -366,14 +405,15 @@ def checkpoint_site(lesson, profile: str | None = None) -> Path:
     site = ROOT / ".course" / "builds" / f"{lesson.dir}-{profile}"
     stamp = site / ".course-fingerprint"
     fingerprint = _fingerprint(lesson.path, profile)
-    if stamp.is_file() and stamp.read_text() == fingerprint and any(site.glob("string_doubles/*.so")):
-        return site
-    # Rare, and cached after: always compile the crate itself, in case a hand-typed
-    # `maturin develop` left another folder's build in the shared slot unbeknown to us.
-    for path in sources(lesson.path):
-        path.touch()
-    install(lesson.path, target=site, profile=profile, locked=True)
-    stamp.write_text(fingerprint)
+    with one_build_at_a_time():  # checked again under the lock: another process may have built it
+        if stamp.is_file() and stamp.read_text() == fingerprint and any(site.glob("string_doubles/*.so")):
+            return site
+        # Rare, and cached after: always compile the crate itself, in case a hand-typed
+        # `maturin develop` left another folder's build in the shared slot unbeknown to us.
+        for path in sources(lesson.path):
+            path.touch()
+        install(lesson.path, target=site, profile=profile, locked=True)
+        stamp.write_text(fingerprint)
     return site
 
 
@@ -394,10 +434,11 @@ def cargo_test(crate: Path, args: list[str]) -> str:
     the compiler's first error, or each failing test's message (cargo's own words)."""
     if shutil.which("cargo") is None:
         raise CourseError("Rust is not installed (no `cargo` on your PATH). Install it from https://rustup.rs.")
-    _claim_slot(crate, "test")
     cmd = ["cargo", "test", "--manifest-path", str(crate / "Cargo.toml"), *args]
     env = {**os.environ, "CARGO_TARGET_DIR": str(TARGET_DIR), "CARGO_TERM_COLOR": "never"}
-    result = subprocess.run(cmd, cwd=crate, capture_output=True, text=True, errors="replace", env=env)
+    with one_build_at_a_time():
+        _claim_slot(crate, "test")
+        result = subprocess.run(cmd, cwd=crate, capture_output=True, text=True, errors="replace", env=env)
     if result.returncode == 0:
         return ""
     failures = test_failures(result.stdout)
