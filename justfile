@@ -71,17 +71,32 @@ watch: _venv
 bench *ARGS: _venv
     @{{course}} bench "$@"
 
-# Build every checkpoint and run its tests, and the course's own tests
+# Build every checkpoint and run its tests, and the course's own tests (saying why any is skipped)
 [group('course')]
 [positional-arguments]
-test *ARGS: _venv
-    {{python}} -m pytest tests "$@"
+test *ARGS: _venv _system-packages
+    {{python}} -m pytest tests -rs "$@"
+
+# The course's tests that build nothing and start no browser: the tooling's own logic, in seconds
+[group('course')]
+[positional-arguments]
+test-quick *ARGS: _venv
+    {{python}} -m pytest tests -m "not slow" -rs "$@"
+
+# What `just test` needs from the system (`just doctor --install`). Where it cannot install
+# them (not root), it says so and the tests that need them skip, saying why; with CI=true
+# those tests fail instead.
+[private]
+_system-packages:
+    -@{{env("COURSE_PYTHON", "python3")}} -m course doctor --install --quiet
 
 # Check that this machine has what the course needs, and say how to install what's missing
+# (`just doctor --install` installs the missing system packages: as root, or on macOS)
 [group('course')]
 [no-exit-message]
-doctor:
-    @{{env("COURSE_PYTHON", "python3")}} -m course doctor
+[positional-arguments]
+doctor *ARGS:
+    @{{env("COURSE_PYTHON", "python3")}} -m course doctor "$@"
 
 # Rewrite lessons/lessons.just from lessons/lessons.toml
 [group('course')]

@@ -1,4 +1,12 @@
-"""Fixtures shared by the course's own tests."""
+"""Fixtures shared by the course's own tests, their two tiers, and the rule for tools
+the machine lacks.
+
+`just test-quick` runs the tests not marked `slow` (`-m "not slow"`): the tooling's own
+logic, in seconds. A test is slow when it builds (maturin, cargo, mdbook), starts a
+browser, or runs a whole command that takes seconds; the fixtures in SLOW_FIXTURES mark
+the tests that use them, and a test that builds by itself says `@pytest.mark.slow`. A
+test not marked slow that runs cargo fails, saying so (see `builds_nothing`).
+"""
 
 from __future__ import annotations
 
@@ -9,16 +17,17 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 
-from course import STATE_DIR, manifest, workcopy  # noqa: E402
+from course import STATE_DIR, doctor, manifest, workcopy  # noqa: E402
 
 # What a copy of the course needs to run its recipes; build outputs stay shared.
-COURSE_FILES = ["justfile", "tools", "lessons", "book"]
+COURSE_FILES = ["justfile", "pytest.ini", "tools", "lessons", "book"]
 # The learner's working copy. A copy of the course gets a fresh clone's, never the
 # learner's own: the tests must pass whatever lesson or edits the learner is on.
 WORKING_COPY = ["doubles.py", "pyproject.toml", "Cargo.toml", "Cargo.lock", "src", "core"]
@@ -41,6 +50,66 @@ def learner_state() -> dict[str, bytes]:
         if path.is_file():
             state[path.relative_to(ROOT).as_posix()] = path.read_bytes()
     return state
+
+
+# Fixtures that build or start a browser: every test that uses one is slow.
+SLOW_FIXTURES = {"measured_results", "untimed_race", "mdbook", "browser"}
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "slow: builds, starts a browser or takes seconds; `just test` runs it, `just test-quick` does not"
+    )
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects by the markers
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def builds_nothing(request, tmp_path_factory, monkeypatch):
+    """A test not marked slow runs with a `cargo` that builds nothing and notes each call:
+    one that calls it fails, naming the command, so the quick tier stays quick."""
+    if request.node.get_closest_marker("slow"):
+        yield
+        return
+    stub = tmp_path_factory.getbasetemp() / "no-cargo"
+    if not stub.is_dir():
+        stub.mkdir()
+        (stub / "cargo").write_text('#!/bin/sh\necho "cargo $*" >> "$COURSE_TEST_CARGO_LOG"\nexit 1\n')
+        (stub / "cargo").chmod(0o755)
+    log = tmp_path_factory.mktemp("cargo-log") / "calls"
+    monkeypatch.setenv("PATH", f"{stub}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setenv("COURSE_TEST_CARGO_LOG", str(log))
+    yield
+    if log.is_file():
+        pytest.fail(
+            f"this test ran `{log.read_text().splitlines()[0]}`, and is not marked slow: a test that builds "
+            "belongs to `just test` only: give it @pytest.mark.slow",
+            pytrace=False,
+        )
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("true", "1")
+
+
+def cannot_run(why: str, fix: str) -> NoReturn:
+    """Skip a test this machine cannot run, saying why and how to fix it; with CI=true,
+    fail it instead: CI runs every test or says what it lacks."""
+    if in_ci():
+        pytest.fail(f"{why}, and CI=true: {fix}", pytrace=False)
+    pytest.skip(f"{why}: {fix}")
+
+
+def missing(name: str, why: str) -> NoReturn:
+    """cannot_run for a missing system package (doctor.SYSTEM_PACKAGES's `name`)."""
+    package = next(p for p in doctor.SYSTEM_PACKAGES if p.name == name)
+    fix = doctor.install_command([package])
+    cannot_run(f"{why}, and {name} is missing", f"`just doctor --install` installs it ({fix})")
 
 
 def pytest_sessionstart(session):
@@ -144,14 +213,8 @@ def run_course(results: Path, *args: str) -> subprocess.CompletedProcess:
 
 
 def have_valgrind() -> bool:
-    """Whether valgrind is here, installing it first where we may (as the browser tests
-    do for Chromium): `just profile` counts instructions with it."""
-    if shutil.which("valgrind"):
-        return True
-    if os.geteuid() == 0 and shutil.which("apt-get"):
-        if subprocess.run(["apt-get", "install", "-y", "valgrind"], capture_output=True).returncode != 0:
-            subprocess.run(["apt-get", "update"], capture_output=True)
-            subprocess.run(["apt-get", "install", "-y", "valgrind"], capture_output=True)
+    """Whether valgrind is here (`just doctor --install`, which `just test` runs first,
+    installs it): `just profile` counts instructions with it."""
     return shutil.which("valgrind") is not None
 
 
@@ -160,7 +223,6 @@ def measured_results(tmp_path_factory) -> Path:
     """A results folder as `just compare`, `just race` and `just profile` write it, from
     tiny quick runs."""
     results = tmp_path_factory.mktemp("results")
-    have_valgrind()
     for args in ([*TINY_COMPARE, *QUICK_TIMING], [*TINY_RACE, *QUICK_TIMING], TINY_PROFILE):
         result = run_course(results, *args)
         assert result.returncode == 0, result.stdout + result.stderr

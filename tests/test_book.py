@@ -1,13 +1,12 @@
 """The book builds without a warning, shows the checkpoints' own code, and works in a browser.
 
 The book is built into a temporary folder, so a `just book` running in book/build is
-left alone. The browser tests use the system's headless Chromium; they are skipped,
-saying why, where it is missing and cannot be installed.
+left alone. The browser tests use the system's headless Chromium (`just doctor --install`
+installs it); where it is missing they are skipped, saying why, or fail with CI=true.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import socket
@@ -19,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, missing
 from course import CourseError, book, manifest, results
 
 BOOK = ROOT / "book"
@@ -28,12 +27,6 @@ LESSONS = manifest.load()
 INCLUDE = re.compile(r"\{\{#include\s+([^\s}]+)\s*\}\}")
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-# Fonts for the emoji and Chinese characters the reports show (Chromium draws a box for
-# a character no font has): Debian's packages, and a file each installs.
-FONTS = {
-    "fonts-noto-color-emoji": Path("/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
-    "fonts-noto-cjk": Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
-}
 
 
 @dataclass(frozen=True)
@@ -265,30 +258,11 @@ def _have_chromium() -> bool:
     return CHROMIUM.is_file() and CHROMEDRIVER.is_file()
 
 
-def _can_apt_get() -> bool:
-    return os.geteuid() == 0 and shutil.which("apt-get") is not None
-
-
-def _apt_get_install(packages: list[str]) -> None:
-    install = ["apt-get", "install", "-y", *packages]
-    if subprocess.run(install, capture_output=True).returncode != 0:
-        subprocess.run(["apt-get", "update"], capture_output=True)
-        subprocess.run(install, capture_output=True)
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
     if not _have_chromium():
-        if not _can_apt_get():
-            pytest.skip("headless Chromium is missing: apt-get install chromium chromium-driver (as root)")
-        _apt_get_install(["chromium", "chromium-driver"])
-        if not _have_chromium():
-            pytest.skip("headless Chromium is missing and `apt-get install chromium chromium-driver` failed")
-    # Where they cannot be installed, the test of emoji and Chinese characters says so.
-    missing_fonts = [package for package, path in FONTS.items() if not path.is_file()]
-    if missing_fonts and _can_apt_get():
-        _apt_get_install(missing_fonts)
+        missing("Chromium", "the browser tests open the book in headless Chromium")
+    from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
@@ -557,6 +531,6 @@ def test_emoji_and_chinese_characters_render_as_glyphs_not_boxes(browser, site):
     blank = [text for text, _, inked in drawn if not inked]
     assert not boxes, (
         f"drawn as the missing-glyph box in {font!r}: {' '.join(boxes)}; the browser has no font for them "
-        "(on Debian or Ubuntu: apt-get install fonts-noto-color-emoji fonts-noto-cjk)"
+        "(`just doctor --install` installs them: fonts-noto-color-emoji and fonts-noto-cjk on Debian or Ubuntu)"
     )
     assert not blank, f"drawn as nothing in {font!r}: {' '.join(blank)}"

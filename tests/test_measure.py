@@ -33,6 +33,7 @@ def rust_ids(lessons_and_functions):
 # --- real runs, timing off ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_compare_checks_every_answer_and_times_nothing_with_check_only(tmp_path):
     result = course(tmp_path, *TINY_COMPARE, CHECK_ONLY)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -530,6 +531,7 @@ def test_the_byte_loop_is_read_from_aarch64_assembly():
 # --- the contenders themselves ---------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
     for lesson, function in manifest.rust_contenders():
         (c,) = measure.rust_contenders([(lesson, function)], ["release"])

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from conftest import have_valgrind
+from conftest import cannot_run, have_valgrind, missing
 from course import machine_code, profile
 
 # a row of the instructions table: version | one call | per character, for three kinds of text
@@ -27,13 +27,13 @@ def profiled(measured_results):
 @pytest.fixture
 def valgrind():
     if not have_valgrind():
-        pytest.skip("valgrind is missing and `apt-get install valgrind` failed (or is not allowed)")
+        missing("valgrind", "`just profile` counts instructions with it")
 
 
 def test_profile_samples_the_lessons_script_with_py_spy_and_cprofile(profiled):
     text = (profiled / "profile.md").read_text()
     if "py-spy could not" in text and "ptrace_scope" in text and "ermission" in text:
-        pytest.skip("this machine does not let py-spy read another process (ptrace): " + text)
+        cannot_run("py-spy may not read another process here", "`sysctl kernel.yama.ptrace_scope=0` or SYS_PTRACE")
     assert "py-spy could not" not in text, text
     assert re.search(r"\d+ samples, 100 a second\. Where the running code was, by language: Python \d+%", text)
     assert "| `make_text" in text  # cProfile's table: the script's own functions, with their calls

@@ -25,6 +25,7 @@ def test_python_passes_ruff():
 
 
 @pytest.mark.parametrize("lesson", RUST_LESSONS, ids=lambda lesson: lesson.dir)
+@pytest.mark.slow
 def test_rust_is_formatted_and_clippy_clean(lesson):
     manifest_path = str(lesson.path / "Cargo.toml")
     run(["cargo", "fmt", "--all", "--check", "--manifest-path", manifest_path])

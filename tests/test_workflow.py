@@ -5,9 +5,12 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 SAVED = re.compile(r"just restore (\S+)")
 
 
+@pytest.mark.slow
 def test_checkout_over_an_edit_keeps_the_edit_recoverable(course):
     course.just("lesson-1")
     course.write("doubles.py", course.read("doubles.py") + "\n# my own notes\n")
@@ -59,6 +62,7 @@ def test_restore_of_an_unknown_name_lists_what_is_saved(course):
     assert course.read("doubles.py") == before
 
 
+@pytest.mark.slow
 def test_verify_passes_on_the_checkpoint_and_fails_on_a_broken_copy(course):
     course.just("lesson-1")
     assert "does what lesson 1 asks" in course.just("verify").stdout
@@ -70,6 +74,7 @@ def test_verify_passes_on_the_checkpoint_and_fails_on_a_broken_copy(course):
     assert "A hint for lesson 1" in result.stderr
 
 
+@pytest.mark.slow
 def test_verify_builds_the_learners_rust_and_catches_its_mistakes(course):
     course.just("lesson-5")
     assert "does what lesson 5 asks" in course.just("verify").stdout
@@ -94,6 +99,7 @@ def test_verify_builds_the_learners_rust_and_catches_its_mistakes(course):
     assert "cannot assign twice to immutable variable" in result.stderr
 
 
+@pytest.mark.slow
 def test_verify_explains_a_panic_in_the_learners_rust(course):
     course.just("lesson-2")
     course.write("src/lib.rs", course.read("src/lib.rs").replace("total += 1", "total -= 1"))
@@ -102,6 +108,7 @@ def test_verify_explains_a_panic_in_the_learners_rust(course):
     assert "panicked in Rust" in result.stdout and "subtract with overflow" in result.stdout
 
 
+@pytest.mark.slow
 def test_verify_checks_the_release_profile(course):
     course.just("lesson-3")
     course.write("pyproject.toml", course.read("pyproject.toml").replace('profile = "release"', ""))
@@ -130,6 +137,7 @@ def test_diff_shows_the_step(course):
     assert "src/lib.rs" not in out, "lesson 3 changes no Rust code"
 
 
+@pytest.mark.slow
 def test_bench_runs_the_working_copys_benchmarks(course):
     course.just("lesson-4")
     result = course.just("bench", "--benchmark-disable", "-k", "rust or numpy", env={"DOUBLES_SIZE": "100"})
@@ -156,6 +164,7 @@ def test_diff_shows_only_the_checkpoints_own_files(course):
     assert "Cargo.lock changed too" in out and "[[package]]" not in out, "the lock file is named, not dumped"
 
 
+@pytest.mark.slow
 def test_files_changed_behind_justs_back_are_judged_by_what_they_are(course):
     course.just("lesson-2")
     lesson5 = course.root / "lessons/05-bytes"
@@ -167,6 +176,7 @@ def test_files_changed_behind_justs_back_are_judged_by_what_they_are(course):
     assert "though lesson 2 was checked out last" in out and "does what lesson 5 asks" in out
 
 
+@pytest.mark.slow
 def test_edits_made_before_any_checkout_belong_to_the_lesson_they_started_from(course):
     # A fresh clone holds lesson 5 and records no lesson.
     course.write("doubles.py", course.read("doubles.py") + "\n# a first try\n")
@@ -180,6 +190,7 @@ def test_edits_made_before_any_checkout_belong_to_the_lesson_they_started_from(c
 # --- exercises: the learner's loop ---------------------------------------------------
 
 
+@pytest.mark.slow
 def test_an_exercise_fails_verify_until_the_step_is_done(course):
     out = course.just("exercise-4").stdout
     assert "working toward lesson 4" in out and "just solution" in out
@@ -198,6 +209,7 @@ def test_an_exercise_fails_verify_until_the_step_is_done(course):
     assert "Nothing left to do" not in course.just("status").stdout
 
 
+@pytest.mark.slow
 def test_exercise_1_starts_from_a_function_to_write(course):
     course.just("exercise-1")
     result = course.just("verify", check=False)
@@ -212,6 +224,7 @@ def test_exercise_1_starts_from_a_function_to_write(course):
     assert "No benchmark in doubles.py times doubles:count_doubles" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_wrong_answer_is_shown_on_the_smallest_input_beyond_ascii_when_only_there(course):
     course.just("lesson-5")
     lib = course.read("src/lib.rs")
@@ -230,6 +243,7 @@ def test_a_python_syntax_error_is_one_line_and_a_caret(course):
     assert "Traceback" not in result.stdout + result.stderr and "importlib" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_failed_build_uninstalls_the_previous_one(course):
     course.just("lesson-2")
     course.just("verify")
@@ -264,6 +278,7 @@ def test_every_recipe_refuses_an_unknown_lesson_with_the_list(course):
         assert "just exercise-1" in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_bench_compares_with_the_previous_run_of_the_lesson(course):
     course.just("lesson-1")
     quick = ["--benchmark-min-rounds=1", "--benchmark-max-time=0.0001", "--benchmark-warmup=off"]
@@ -273,6 +288,7 @@ def test_bench_compares_with_the_previous_run_of_the_lesson(course):
     assert "Against your previous run of lesson 1" in second and "test_pure_python" in second.split("Against")[1]
 
 
+@pytest.mark.slow
 def test_watch_verifies_again_when_a_file_is_saved(course):
     import signal
     import subprocess
@@ -335,6 +351,7 @@ def test_lesson_6s_core_crate_comes_and_goes_with_the_lesson(course):
     assert (course.root / ".course/saved" / name / "core/src/notes.rs").read_text() == "// my own notes\n"
 
 
+@pytest.mark.slow
 def test_every_checkpoint_stays_a_crate_of_its_own_whatever_the_working_copy(course):
     """From lesson 6 on, the working copy's Cargo.toml is a workspace; cargo looks for one
     in the folders above a crate, so the checkpoints under lessons/ must not be taken for

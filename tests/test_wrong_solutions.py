@@ -48,6 +48,7 @@ def test_every_lesson_has_known_wrong_solutions():
 
 
 @pytest.mark.parametrize("wrong", WRONG, ids=lambda wrong: f"{wrong['lesson']}: {wrong['name']}")
+@pytest.mark.slow
 def test_verify_rejects_the_known_wrong_solution(wrong, tmp_path):
     lesson = LESSONS[wrong["lesson"]]
     folder = tmp_path / lesson.dir

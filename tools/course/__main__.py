@@ -14,7 +14,7 @@ def main(argv: list[str]) -> int:
     sub.add_parser("exercise").add_argument("number")
     sub.add_parser("solution")
     sub.add_parser("watch")
-    sub.add_parser("doctor")
+    sub.add_parser("doctor", add_help=False)  # parses its own options (and --help): see doctor.py
     sub.add_parser("restore").add_argument("name", nargs="?", default="")
     sub.add_parser("status")
     p = sub.add_parser("diff")
@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
     sub.add_parser("race", add_help=False)
     sub.add_parser("profile", add_help=False)
     ns, extra = parser.parse_known_args(argv)
-    if extra and ns.command not in ("bench", "compare", "race", "profile"):
+    if extra and ns.command not in ("bench", "compare", "race", "profile", "doctor"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         match ns.command:
@@ -47,7 +47,7 @@ def main(argv: list[str]) -> int:
             case "doctor":
                 from . import doctor
 
-                return doctor.main()
+                return doctor.main(extra)
             case "restore":
                 return commands.restore(ns.name)
             case "status":

@@ -3,11 +3,13 @@
 Standard library only, so it runs before the course's environment exists. For each
 thing missing it prints the one command that installs it. Exit status 1 when
 something the lessons need is missing; what only the book or its tests need is
-reported, but optional.
+reported, but optional. `just doctor --install` installs the missing system packages
+(SYSTEM_PACKAGES, the one list of them); `just test` runs it first.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -18,17 +20,49 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import ROOT
+from .book import CHROMEDRIVER, CHROMIUM
 
-RUST_MIN = (1, 88)  # the checkpoints use <[T]>::as_chunks (1.88) and safe calls of SIMD intrinsics (1.87)
+RUST_MIN = (1, 88)  # <[T]>::as_chunks (1.88); safe calls of SIMD intrinsics (1.87)
 PYTHON_MIN = (3, 11)
 DISK_MIN_GIB = 3  # PyO3 built in two profiles, the checkpoints, the book: about 2 GiB
 REQUIREMENTS = ROOT / "tools" / "requirements.txt"
 
 
+@dataclass(frozen=True)
+class SystemPackage:
+    """Something the course takes from the operating system rather than from pip or cargo."""
+
+    name: str  # as doctor lists it
+    why: str  # what uses it
+    apt: tuple[str, ...]  # the Debian and Ubuntu packages that install it
+    mac: str = ""  # the command that installs it on macOS; "" where there is none
+    # Commands (looked up on PATH) or absolute paths that are there once it is installed;
+    # none: ask dpkg whether the `apt` packages are installed (Debian and Ubuntu only).
+    needs: tuple[str, ...] = ()
+    linux_only: bool = False
+    required: bool = False  # the lessons need it; the rest only the book, its tests or `just profile`
+
+
+# Every system package the course uses, in one place: `just doctor` checks each one and
+# `just doctor --install` installs those that are missing. `just test` needs all of them.
+SYSTEM_PACKAGES = [
+    SystemPackage("C linker", "Rust links the compiled module with it", ("build-essential",),
+                  "xcode-select --install", needs=("cc",), required=True),
+    SystemPackage("Chromium", "the headless browser the book's tests open every chapter in",
+                  ("chromium", "chromium-driver"), "brew install --cask chromium chromedriver",
+                  needs=(str(CHROMIUM), str(CHROMEDRIVER))),
+    SystemPackage("valgrind", "`just profile` counts instructions with it", ("valgrind",),
+                  needs=("valgrind",), linux_only=True),
+    # macOS draws emoji and Chinese characters with fonts of its own.
+    SystemPackage("emoji and CJK fonts", "the book's browser tests draw emoji and Chinese characters with them",
+                  ("fonts-noto-color-emoji", "fonts-noto-cjk"), linux_only=True),
+]  # fmt: skip
+
+
 @dataclass
 class Finding:
     what: str
-    ok: bool
+    ok: bool | None  # None: it could not be checked on this machine
     detail: str
     fix: str = ""  # the one command that installs or repairs it
     required: bool = True
@@ -51,10 +85,6 @@ def _venv() -> Path:
     return Path(os.environ.get("COURSE_VENV", ROOT / ".venv"))
 
 
-def _system_install(debian: str, mac: str) -> str:
-    return mac if platform.system() == "Darwin" else debian
-
-
 def rust() -> Finding:
     out = _output(["rustc", "--version"])
     if out is None:
@@ -67,15 +97,6 @@ def rust() -> Finding:
     if shutil.which("cargo") is None:
         return Finding("Rust", False, f"{out}, but no `cargo`", "rustup component add cargo")
     return Finding("Rust", True, out)
-
-
-def linker() -> Finding:
-    """rustc links the extension with the system's C compiler driver."""
-    found = next((cc for cc in ("cc", "gcc", "clang") if shutil.which(cc)), None)
-    if found:
-        return Finding("C linker", True, shutil.which(found))
-    fix = _system_install("sudo apt install build-essential", "xcode-select --install")
-    return Finding("C linker", False, "no `cc`: Rust needs it to link the compiled module", fix)
 
 
 def python() -> Finding:
@@ -117,9 +138,9 @@ def packages() -> Finding:
     )
     import json
 
-    installed = json.loads(_output([str(python), "-c", script, *pins]) or "{}")
-    wrong = [f"{name} {installed.get(name) or 'missing'} (wants {pin})" for name, pin in pins.items()
-             if installed.get(name) != pin]  # fmt: skip
+    have = json.loads(_output([str(python), "-c", script, *pins]) or "{}")
+    wrong = [f"{name} {have.get(name) or 'missing'} (wants {pin})" for name, pin in pins.items()
+             if have.get(name) != pin]  # fmt: skip
     if wrong:
         return Finding("Python packages", False, "; ".join(wrong), fix)
     return Finding("Python packages", True, f"all {len(pins)} pinned packages installed")
@@ -135,26 +156,48 @@ def mdbook() -> Finding:
     return Finding("mdbook", False, f"no mdbook {MDBOOK_VERSION}: the book needs it", fix, required=False)
 
 
-def chromium() -> Finding:
-    from .book import chromium_paths
-
-    missing = [str(path) for path in chromium_paths() if not path.is_file()]
-    fix = _system_install("sudo apt install chromium chromium-driver", "brew install --cask chromium chromedriver")
-    if missing:
-        return Finding("Chromium", False, "for the book's browser tests only: no " + ", ".join(missing), fix, False)
-    return Finding("Chromium", True, "headless browser for the book's tests", required=False)
+def _here(need: str) -> str | None:
+    """Where a command or an absolute path of SystemPackage.needs is; None if it is not."""
+    if os.path.isabs(need):
+        return need if Path(need).is_file() else None
+    return shutil.which(need)
 
 
-def valgrind() -> Finding:
-    """For `just profile`'s instruction counts; Linux only."""
-    out = _output(["valgrind", "--version"])
-    if out:
-        return Finding("valgrind", True, f"{out.strip()} (just profile counts instructions with it)", required=False)
-    if platform.system() != "Linux":
-        why = "valgrind runs on Linux only: `just profile` leaves its instruction counts out here"
-        return Finding("valgrind", False, why, "(none: the rest of just profile works)", required=False)
-    why = "for `just profile`'s instruction counts only"
-    return Finding("valgrind", False, why, "sudo apt install valgrind", required=False)
+def installed(package: SystemPackage) -> bool | None:
+    """Whether `package` is installed here; None where that cannot be told."""
+    if package.needs:
+        return all(_here(need) for need in package.needs)
+    if shutil.which("dpkg-query") is None:
+        return None
+    out = _output(["dpkg-query", "-W", "--showformat=${db:Status-Status}\\n", *package.apt])
+    return out is not None and all(line == "installed" for line in out.splitlines())
+
+
+def applies(package: SystemPackage) -> bool:
+    return not package.linux_only or platform.system() == "Linux"
+
+
+def install_command(packages: list[SystemPackage]) -> str:
+    """The command that installs `packages` on this system, run by hand."""
+    if platform.system() == "Darwin":
+        return "; ".join(p.mac for p in packages if p.mac)
+    return "sudo apt-get install -y " + " ".join(name for p in packages for name in p.apt)
+
+
+def system_package(package: SystemPackage) -> Finding:
+    name, why, required = package.name, package.why, package.required
+    if not applies(package):
+        return Finding(name, False, f"runs on Linux only, so this is left out here: {why}", required=required)
+    fix = install_command([package])
+    fix = f"{fix}   (or `just doctor --install`)" if fix else ""
+    state = installed(package)
+    if state is None:
+        return Finding(name, None, f"not checked (no dpkg-query here to ask): {why}", fix, required)
+    if state:
+        found = _here(package.needs[0]) if package.needs else ", ".join(package.apt)
+        return Finding(name, True, f"{why} ({found})", required=required)
+    missing = [need for need in package.needs if not _here(need)] or package.apt
+    return Finding(name, False, f"no {', '.join(missing)}: {why}", fix, required)
 
 
 def disk() -> Finding:
@@ -166,25 +209,104 @@ def disk() -> Finding:
     return Finding("free disk", True, f"{free:.0f} GiB free")
 
 
-CHECKS = [rust, linker, python, venv, packages, mdbook, chromium, valgrind, disk]
+def findings() -> list[Finding]:
+    return [
+        *(check() for check in (rust, python, venv, packages, mdbook)),
+        *(system_package(package) for package in SYSTEM_PACKAGES),
+        disk(),
+    ]
 
 
-def main() -> int:
-    findings = [check() for check in CHECKS]
-    width = max(len(f.what) for f in findings)
-    for f in findings:
-        mark = "✓" if f.ok else ("✗" if f.required else "–")
+def report() -> int:
+    """Print what is here and what is not; 1 when something the lessons need is missing."""
+    found = findings()
+    width = max(len(f.what) for f in found)
+    for f in found:
+        mark = {True: "✓", None: "?"}.get(f.ok, "✗" if f.required else "–")
         print(f"  {mark} {f.what:<{width}}  {f.detail}")
-        if not f.ok:
+        if not f.ok and f.fix:
             print(f"    {'':<{width}}  install: {f.fix}")
-    missing = [f for f in findings if not f.ok and f.required]
+    missing = [f for f in found if f.ok is False and f.required]
+    optional = [f.what for f in found if f.ok is False and not f.required]
+    unchecked = [f.what for f in found if f.ok is None]
     if missing:
-        print(
-            f"\n{len(missing)} thing(s) the lessons need are missing: run the command under each, then `just doctor`."
+        said = f"{len(missing)} thing(s) the lessons need are missing: run the command under each, then `just doctor`."
+    else:
+        said = "Everything the lessons need is here." + (
+            f" Optional, missing: {', '.join(optional)}." if optional else ""
         )
+    print("\n" + said + (f" Not checked: {', '.join(unchecked)}." if unchecked else ""))
+    return 1 if missing else 0
+
+
+def _run_quietly(cmd: list[str], env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(cmd, capture_output=True, text=True, errors="replace", env=env)
+
+
+def _apt_get_install(names: list[str]) -> subprocess.CompletedProcess:
+    """apt-get install, after an `apt-get update` if the package lists are out of date (or
+    empty, as on a fresh machine)."""
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    cmd = ["apt-get", "install", "-y", "-q", *names]
+    done = _run_quietly(cmd, env)
+    if done.returncode != 0:
+        _run_quietly(["apt-get", "update", "-q"], env)
+        done = _run_quietly(cmd, env)
+    return done
+
+
+def install(quiet: bool) -> int:
+    """Install the system packages that are missing: with apt-get as root on Debian and
+    Ubuntu, with each package's command on macOS. 1 when something is left missing."""
+    missing = [p for p in SYSTEM_PACKAGES if applies(p) and installed(p) is False]
+    if not missing:
+        if not quiet:
+            print("Every system package the course uses is installed.")
+        return 0
+    names = ", ".join(p.name for p in missing)
+    if platform.system() == "Darwin":
+        for p in missing:
+            if not p.mac:
+                print(f"{p.name} is missing and there is no macOS package for it: {p.why}.")
+            elif p.mac.startswith("brew ") and shutil.which("brew") is None:
+                print(f"{p.name} is missing: Homebrew (https://brew.sh) installs it, with `{p.mac}`.")
+            else:
+                print(f"Installing {p.name}: {p.mac}", flush=True)
+                subprocess.run(p.mac.split())
+    elif shutil.which("apt-get") is None:
+        apt = " ".join(name for p in missing for name in p.apt)
+        print(f"Missing: {names}. There is no apt-get here: install {apt} (as Debian names them) yourself.")
         return 1
-    optional = [f.what for f in findings if not f.ok]
-    print(
-        "\nEverything the lessons need is here." + (f" Optional, missing: {', '.join(optional)}." if optional else "")
-    )
+    elif os.geteuid() != 0:
+        print(f"Missing: {names}. Installing them needs root: run\n    {install_command(missing)}")
+        return 1
+    else:
+        apt = [name for p in missing for name in p.apt]
+        print(f"Installing {names} with `apt-get install {' '.join(apt)}` (a few minutes)...", flush=True)
+        done = _apt_get_install(apt)
+        if done.returncode != 0:
+            print("\n".join((done.stdout + done.stderr).strip().splitlines()[-10:]))
+    left = [p.name for p in missing if installed(p) is not True]
+    if left:
+        print(f"Still missing: {', '.join(left)}: `just doctor` says what each is for and how to install it.")
+        return 1
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="just doctor", description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--install", action="store_true", help="install the missing system packages first (as root, or on macOS)"
+    )
+    parser.add_argument(
+        "--quiet", action="store_true", help="with --install: print only what it installs or cannot, not the report"
+    )
+    ns = parser.parse_args(argv or [])
+    if ns.quiet and not ns.install:
+        parser.error("--quiet goes with --install")
+    installed_rc = install(ns.quiet) if ns.install else 0
+    if ns.quiet:
+        return installed_rc
+    if ns.install:
+        print()
+    return max(installed_rc, report())
