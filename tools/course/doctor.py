@@ -135,6 +135,17 @@ def mdbook() -> Finding:
     return Finding("mdbook", False, f"no mdbook {MDBOOK_VERSION}: the book needs it", fix, required=False)
 
 
+def cargo_mutants() -> Finding:
+    from .mutants import CARGO_MUTANTS_VERSION, find_cargo_mutants
+
+    found = find_cargo_mutants()
+    fix = f"cargo install cargo-mutants --locked --version {CARGO_MUTANTS_VERSION}   (`just mutants` runs it for you)"
+    if found:
+        return Finding("cargo-mutants", True, f"{CARGO_MUTANTS_VERSION} ({found})", required=False)
+    why = f"no cargo-mutants {CARGO_MUTANTS_VERSION}: for `just mutants` and its test only"
+    return Finding("cargo-mutants", False, why, fix, required=False)
+
+
 def chromium() -> Finding:
     from .book import chromium_paths
 
@@ -166,7 +177,7 @@ def disk() -> Finding:
     return Finding("free disk", True, f"{free:.0f} GiB free")
 
 
-CHECKS = [rust, linker, python, venv, packages, mdbook, chromium, valgrind, disk]
+CHECKS = [rust, linker, python, venv, packages, mdbook, cargo_mutants, chromium, valgrind, disk]
 
 
 def main() -> int:
