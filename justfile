@@ -98,6 +98,13 @@ _system-packages:
 doctor *ARGS:
     @{{env("COURSE_PYTHON", "python3")}} -m course doctor "$@"
 
+# Mutation-test the Rust crates lessons name (cargo-mutants): every mutant caught, or listed as equivalent
+[group('course')]
+[no-exit-message]
+[positional-arguments]
+mutants *ARGS: _venv
+    @{{course}} mutants "$@"
+
 # Rewrite lessons/lessons.just from lessons/lessons.toml
 [group('course')]
 [no-exit-message]

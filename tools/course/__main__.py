@@ -29,8 +29,9 @@ def main(argv: list[str]) -> int:
     sub.add_parser("compare", add_help=False)
     sub.add_parser("race", add_help=False)
     sub.add_parser("profile", add_help=False)
+    sub.add_parser("mutants", add_help=False)
     ns, extra = parser.parse_known_args(argv)
-    if extra and ns.command not in ("bench", "compare", "race", "profile", "doctor"):
+    if extra and ns.command not in ("bench", "compare", "race", "profile", "doctor", "mutants"):
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         match ns.command:
@@ -80,6 +81,10 @@ def main(argv: list[str]) -> int:
                 from . import profile
 
                 return profile.main(extra)
+            case "mutants":
+                from . import mutants
+
+                return mutants.main(extra)
     except CourseError as err:
         print(err, file=sys.stderr)
         return 2

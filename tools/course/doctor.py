@@ -156,6 +156,17 @@ def mdbook() -> Finding:
     return Finding("mdbook", False, f"no mdbook {MDBOOK_VERSION}: the book needs it", fix, required=False)
 
 
+def cargo_mutants() -> Finding:
+    from .mutants import CARGO_MUTANTS_VERSION, find_cargo_mutants
+
+    found = find_cargo_mutants()
+    fix = f"cargo install cargo-mutants --locked --version {CARGO_MUTANTS_VERSION}   (`just mutants` runs it for you)"
+    if found:
+        return Finding("cargo-mutants", True, f"{CARGO_MUTANTS_VERSION} ({found})", required=False)
+    why = f"no cargo-mutants {CARGO_MUTANTS_VERSION}: for `just mutants` and its test only"
+    return Finding("cargo-mutants", False, why, fix, required=False)
+
+
 def _here(need: str) -> str | None:
     """Where a command or an absolute path of SystemPackage.needs is; None if it is not."""
     if os.path.isabs(need):
@@ -211,7 +222,7 @@ def disk() -> Finding:
 
 def findings() -> list[Finding]:
     return [
-        *(check() for check in (rust, python, venv, packages, mdbook)),
+        *(check() for check in (rust, python, venv, packages, mdbook, cargo_mutants)),
         *(system_package(package) for package in SYSTEM_PACKAGES),
         disk(),
     ]

@@ -107,6 +107,10 @@ LESSON_KEYS = {
     # The speed goals `just race` judges for this lesson's release build ([[lesson.target]],
     # TARGET_KEYS below).
     "target": Key("tables", required=False, default=()),
+    # The checkpoint's crate that `just mutants` runs cargo-mutants over, as its folder
+    # ("core"): every mutant must be caught by the crate's tests, or be listed with its
+    # reason in lessons/equivalent-mutants.toml (see mutants.py). "": none.
+    "mutants": Key("str", required=False, default=""),
 }
 
 # Every key of a [[lesson.target]]: a goal for this lesson's release build of `function`,
@@ -165,6 +169,7 @@ class Lesson:
     call_breakdown: tuple[str, ...] = ()
     profile_script: str = ""
     target: tuple[Target, ...] = ()
+    mutants: str = ""  # the crate folder cargo-mutants mutates ("": none)
 
     @property
     def path(self) -> Path:

@@ -225,6 +225,19 @@ fn the_counts_themselves() {
     }
 }
 
+/// Where the processor has AVX2, the AVX2 kernel is offered for every item type: a
+/// detection that never offered it would leave only the portable kernel, whose answers
+/// are right, and every test above would pass (slowly).
+#[cfg(all(target_arch = "x86_64", not(feature = "portable")))]
+#[test]
+fn avx2_is_offered_where_the_processor_has_it() {
+    let has = std::arch::is_x86_feature_detected!("avx2");
+    assert_eq!(avx2::detect::<u8>().is_some(), has, "bytes");
+    assert_eq!(avx2::detect::<u16>().is_some(), has, "two-byte items");
+    assert_eq!(avx2::detect::<u32>().is_some(), has, "four-byte items");
+    assert_eq!(avx2::detect::<[u8; 4]>().is_some(), has, "characters");
+}
+
 proptest! {
     #[test]
     fn random_bytes(items in prop::collection::vec(0u8..3, 0..2000)) {

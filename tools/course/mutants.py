@@ -1,0 +1,316 @@
+"""`just mutants`: are a checkpoint's Rust tests good enough to catch a wrong kernel?
+
+cargo-mutants (https://mutants.rs) makes small wrong versions of a crate, "mutants":
+a `<` turned into `<=`, a `+=` into `-=`, a function whose body is replaced by
+`return 0`. It builds each one and runs the crate's own tests on it. A mutant the
+tests reject is caught; one they pass is missed: a bug the tests would let through.
+A mutant that does not compile is unviable, and says nothing.
+
+A lesson names the crate of its checkpoint to mutate with `mutants` in
+lessons/lessons.toml (the crate's folder, "core"). Every mutant of it must be caught,
+or be listed in lessons/equivalent-mutants.toml with the reason it cannot be: an
+equivalent mutant behaves exactly as the code it replaces does (only slower, or in a
+way no answer shows), so no test could tell them apart. Anything else missed is a
+hole in the tests, and `just mutants` exits 1 naming it.
+
+Each mutant is built in a copy of the checkpoint that cargo-mutants makes (the
+checkpoint itself is never edited), one at a time, with the crate's default features,
+in a cargo target folder of its own, target/mutants/: a mutant's build has the same
+file names as the checkpoint's own build, and sharing one folder would let the next
+`cargo test` run a mutant's binary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import LESSONS_DIR, ROOT, STATE_DIR, CourseError, manifest, read_toml
+
+CARGO_MUTANTS_VERSION = "27.1.0"
+# Where the course installs cargo-mutants when no cargo-mutants of that version is found.
+LOCAL_TOOLS = STATE_DIR / "tools"
+EQUIVALENT = LESSONS_DIR / "equivalent-mutants.toml"
+EQUIVALENT_KEYS = {"lesson", "mutant", "reason"}
+
+_EXE = ".exe" if os.name == "nt" else ""
+
+
+# --- cargo-mutants itself ----------------------------------------------------------
+
+
+def _version_of(exe: Path | str) -> str | None:
+    # It runs as a cargo subcommand: `cargo-mutants mutants --version`, "cargo-mutants 27.1.0".
+    try:
+        out = subprocess.run([str(exe), "mutants", "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    match = re.search(r"(\d+\.\d+\.\d+)", out)
+    return match.group(1) if match else None
+
+
+def find_cargo_mutants() -> str | None:
+    """A cargo-mutants of the pinned version: the course's own, on PATH, or cargo's."""
+    cargo_bin = Path(os.environ.get("CARGO_HOME", Path.home() / ".cargo")) / "bin"
+    candidates = [
+        LOCAL_TOOLS / "bin" / f"cargo-mutants{_EXE}",
+        shutil.which("cargo-mutants"),
+        cargo_bin / f"cargo-mutants{_EXE}",
+    ]
+    for exe in candidates:
+        if exe and Path(exe).is_file() and _version_of(exe) == CARGO_MUTANTS_VERSION:
+            return str(exe)
+    return None
+
+
+def ensure_cargo_mutants() -> str:
+    """The path of cargo-mutants CARGO_MUTANTS_VERSION, installing it with cargo when missing."""
+    found = find_cargo_mutants()
+    if found:
+        return found
+    if shutil.which("cargo") is None:
+        raise CourseError("cargo-mutants is installed with cargo, and Rust is not installed (no `cargo` on your PATH).")
+    # Into the course's own folder: never over another version the reader installed themselves.
+    cmd = ["cargo", "install", "cargo-mutants", "--locked", "--version", CARGO_MUTANTS_VERSION]
+    cmd += ["--root", str(LOCAL_TOOLS)]
+    print(
+        f"Installing cargo-mutants {CARGO_MUTANTS_VERSION} into {LOCAL_TOOLS.relative_to(ROOT)}/ "
+        "(only once; compiling it takes two or three minutes)...",
+        flush=True,
+    )
+    if subprocess.run(cmd).returncode != 0:
+        raise CourseError(f"Installing cargo-mutants failed (`{' '.join(cmd)}`): cargo's messages are above.")
+    found = find_cargo_mutants()
+    if found is None:
+        raise CourseError(
+            f"cargo installed cargo-mutants, but no cargo-mutants {CARGO_MUTANTS_VERSION} runs afterwards."
+        )
+    return found
+
+
+def _shown(path: Path) -> str:
+    return str(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+
+
+# --- what the lessons declare --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Equivalent:
+    """A mutant no test can catch, and why."""
+
+    lesson: str  # the checkpoint's folder under lessons/
+    mutant: str  # as cargo-mutants names it: "core/src/lib.rs:19:5: replace count -> u64 with 0"
+    reason: str
+
+
+def mutated_lessons() -> list[manifest.Lesson]:
+    """The lessons whose checkpoint names a crate for cargo-mutants, in order."""
+    return [lesson for lesson in manifest.load() if lesson.mutants]
+
+
+def crate_dir(lesson: manifest.Lesson) -> Path:
+    path = lesson.path / lesson.mutants
+    if not (path / "Cargo.toml").is_file():
+        raise CourseError(
+            f"lessons/lessons.toml: lesson {lesson.number}'s mutants = {lesson.mutants!r}, "
+            f"and lessons/{lesson.dir}/{lesson.mutants}/ holds no Cargo.toml"
+        )
+    return path
+
+
+def equivalents(path: Path = EQUIVALENT) -> list[Equivalent]:
+    """The listed equivalent mutants, checked: known lessons, every key, no mutant twice."""
+    where = _shown(path)
+    data = read_toml(path, f"{where} is missing: it lists the mutants no test can catch.")
+    if set(data) - {"equivalent"}:
+        raise CourseError(f"{where}: only [[equivalent]] tables belong here, not {sorted(set(data) - {'equivalent'})}")
+    lessons = {lesson.dir for lesson in mutated_lessons()}
+    out, seen = [], set()
+    for i, entry in enumerate(data.get("equivalent", []), start=1):
+        if not isinstance(entry, dict) or set(entry) != EQUIVALENT_KEYS:
+            raise CourseError(f"{where}, entry {i}: each [[equivalent]] has exactly lesson, mutant and reason")
+        if not all(isinstance(entry[key], str) and entry[key].strip() for key in EQUIVALENT_KEYS):
+            raise CourseError(f"{where}, entry {i}: lesson, mutant and reason must be strings, none empty")
+        item = Equivalent(entry["lesson"], entry["mutant"], " ".join(entry["reason"].split()))
+        if item.lesson not in lessons:
+            raise CourseError(f"{where}, entry {i}: {item.lesson!r} is no lesson with `mutants` in lessons.toml")
+        if (item.lesson, item.mutant) in seen:
+            raise CourseError(f"{where}, entry {i}: {item.mutant!r} is listed twice")
+        seen.add((item.lesson, item.mutant))
+        out.append(item)
+    return out
+
+
+# --- running it ----------------------------------------------------------------------
+
+
+def target_dir() -> Path:
+    """The cargo target folder of the mutants' builds: beside the course's, never it."""
+    return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "mutants"
+
+
+def _cargo_mutants(exe: str, lesson: manifest.Lesson, *args: str, capture: bool) -> subprocess.CompletedProcess:
+    cmd = [exe, "mutants", "--dir", str(crate_dir(lesson)), *args]
+    env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir())}
+    return subprocess.run(cmd, env=env, capture_output=capture, text=True)
+
+
+def listed(exe: str, lesson: manifest.Lesson) -> list[str]:
+    """The names of every mutant cargo-mutants makes of the lesson's crate (nothing is built)."""
+    result = _cargo_mutants(exe, lesson, "--list", "--json", capture=True)
+    if result.returncode != 0:
+        raise CourseError(f"`cargo mutants --list` failed on lessons/{lesson.dir}: {result.stderr.strip()}")
+    return [mutant["name"] for mutant in json.loads(result.stdout)]
+
+
+@dataclass
+class Outcomes:
+    """What became of each mutant, by cargo-mutants' name for it."""
+
+    caught: list[str] = field(default_factory=list)
+    missed: list[str] = field(default_factory=list)
+    unviable: list[str] = field(default_factory=list)
+    timeout: list[str] = field(default_factory=list)  # the tests never finished: caught
+
+
+def read_outcomes(path: Path) -> Outcomes:
+    """cargo-mutants' outcomes.json, as lists of names."""
+    kinds = {"CaughtMutant": "caught", "MissedMutant": "missed", "Unviable": "unviable", "Timeout": "timeout"}
+    out = Outcomes()
+    for outcome in json.loads(path.read_text())["outcomes"]:
+        scenario = outcome["scenario"]
+        if scenario == "Baseline":
+            if outcome["summary"] != "Success":
+                raise CourseError(f"The crate's own tests fail before any mutant is made: see {path.parent}/log")
+            continue
+        getattr(out, kinds[outcome["summary"]]).append(scenario["Mutant"]["name"])
+    return out
+
+
+def run(exe: str, lesson: manifest.Lesson, *args: str) -> Outcomes:
+    """Build and test every mutant of the lesson's crate (args filter them: --re, --file)."""
+    output = target_dir() / "out" / lesson.dir
+    output.mkdir(parents=True, exist_ok=True)
+    result = _cargo_mutants(exe, lesson, "--output", str(output), "--jobs", "1", *args, capture=False)
+    outcomes = output / "mutants.out" / "outcomes.json"
+    # 0: all caught; 2: some missed; 3: some timed out; 4: the unmutated tests fail.
+    if result.returncode not in (0, 2, 3, 4) or not outcomes.is_file():
+        raise CourseError(
+            f"cargo-mutants failed on lessons/{lesson.dir} (exit {result.returncode}): its messages are above."
+        )
+    return read_outcomes(outcomes)
+
+
+@dataclass
+class Verdict:
+    """Outcomes judged against the list of equivalent mutants."""
+
+    outcomes: Outcomes
+    equivalent: list[Equivalent]  # listed, and missed as they should be
+    missed: list[str]  # missed and not listed: holes in the tests
+    listed_but_caught: list[Equivalent]  # listed, yet caught here (on another processor, say)
+
+    @property
+    def ok(self) -> bool:
+        return not self.missed
+
+
+def judge(outcomes: Outcomes, listed_equivalent: list[Equivalent]) -> Verdict:
+    by_name = {item.mutant: item for item in listed_equivalent}
+    killed = set(outcomes.caught) | set(outcomes.timeout)
+    return Verdict(
+        outcomes=outcomes,
+        equivalent=[by_name[name] for name in outcomes.missed if name in by_name],
+        missed=[name for name in outcomes.missed if name not in by_name],
+        listed_but_caught=[item for item in listed_equivalent if item.mutant in killed],
+    )
+
+
+def unknown_equivalents(names: list[str], listed_equivalent: list[Equivalent]) -> list[Equivalent]:
+    """Listed equivalent mutants that cargo-mutants no longer makes (the code moved or changed)."""
+    made = set(names)
+    return [item for item in listed_equivalent if item.mutant not in made]
+
+
+def summary(lesson: manifest.Lesson, verdict: Verdict) -> list[str]:
+    o = verdict.outcomes
+    total = len(o.caught) + len(o.timeout) + len(o.missed) + len(o.unviable)
+    lines = [
+        f"lesson {lesson.number} ({lesson.dir}/{lesson.mutants}): {total} mutants",
+        f"  caught      {len(o.caught) + len(o.timeout)}"
+        + (f" ({len(o.timeout)} by the test timeout: the tests never finished)" if o.timeout else ""),
+        f"  equivalent  {len(verdict.equivalent)} (listed in {_shown(EQUIVALENT)}, with the reason)",
+        f"  unviable    {len(o.unviable)} (do not compile)",
+        f"  missed      {len(verdict.missed)}",
+    ]
+    lines += [f"    {name}" for name in verdict.missed]
+    lines += [f"  note: listed as equivalent, yet caught here: {item.mutant}" for item in verdict.listed_but_caught]
+    return lines
+
+
+# --- the recipe ----------------------------------------------------------------------
+
+
+def main(args: list[str]) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="just mutants",
+        description="Run cargo-mutants over the crate each lesson names with `mutants` in lessons/lessons.toml; "
+        "every mutant must be caught by the crate's tests or listed in lessons/equivalent-mutants.toml.",
+    )
+    parser.add_argument("lesson", nargs="*", help="lesson numbers (default: every lesson that names a crate)")
+    parser.add_argument(
+        "--list", action="store_true", help="only list the mutants, and check the list of equivalent ones"
+    )
+    ns = parser.parse_args(args)
+    lessons = [manifest.find(n) for n in ns.lesson] or mutated_lessons()
+    for lesson in lessons:
+        if not lesson.mutants:
+            raise CourseError(f"Lesson {lesson.number} names no crate for cargo-mutants (`mutants` in lessons.toml).")
+    listed_equivalent = equivalents()
+    exe = ensure_cargo_mutants()
+    failed = False
+    reports = []
+    for lesson in lessons:
+        mine = [item for item in listed_equivalent if item.lesson == lesson.dir]
+        names = listed(exe, lesson)
+        stale = unknown_equivalents(names, mine)
+        for item in stale:
+            print(
+                f"{_shown(EQUIVALENT)} lists a mutant cargo-mutants does not make of "
+                f"lessons/{lesson.dir}: {item.mutant}",
+                file=sys.stderr,
+            )
+        failed |= bool(stale)
+        if ns.list:
+            print(f"lesson {lesson.number} ({lesson.dir}/{lesson.mutants}): {len(names)} mutants")
+            print(
+                "\n".join(
+                    f"  {name}" + ("   (equivalent)" if name in {i.mutant for i in mine} else "") for name in names
+                )
+            )
+            continue
+        print(
+            f"Mutating lessons/{lesson.dir}/{lesson.mutants}/: {len(names)} mutants, each built and tested...",
+            flush=True,
+        )
+        verdict = judge(run(exe, lesson), mine)
+        failed |= not verdict.ok
+        reports.append(summary(lesson, verdict))
+    for lines in reports:
+        print("\n" + "\n".join(lines))
+    if reports and failed:
+        print(
+            "\nA missed mutant is a wrong version of the code that its tests let through: add a test that "
+            "fails on it, or, if it behaves exactly as the code does for every input, list it with the reason "
+            f"in {_shown(EQUIVALENT)}."
+        )
+    return 1 if failed else 0
