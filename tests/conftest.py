@@ -116,8 +116,25 @@ def pytest_sessionstart(session):
     session.config.stash[LEARNER] = learner_state()
 
 
+def pytest_collection_finish(session):
+    """cargo-mutants takes minutes to compile, on one core: when a selected test needs it
+    and it is missing, start installing it now, at a low priority, so that it compiles
+    while the other tests run (test_mutants.py waits for it)."""
+    if not session.config.option.collectonly and any("cargo_mutants" in i.fixturenames for i in session.items):
+        from course import mutants
+
+        session.config.stash[CARGO_MUTANTS_INSTALL] = mutants.start_installing()
+
+
+CARGO_MUTANTS_INSTALL = pytest.StashKey["subprocess.Popen | None"]()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """The tests work on copies: the learner's files must be exactly as they were."""
+    installing = session.config.stash.get(CARGO_MUTANTS_INSTALL, None)
+    if installing is not None and installing.poll() is None:
+        installing.kill()  # a run stopped early: cargo installs nothing half-way
+        installing.wait()
     before, after = session.config.stash[LEARNER], learner_state()
     if before != after:
         changed = sorted(rel for rel in before.keys() | after.keys() if before.get(rel) != after.get(rel))

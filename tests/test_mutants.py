@@ -14,6 +14,7 @@ import tomllib
 
 import pytest
 
+from conftest import CARGO_MUTANTS_INSTALL
 from course import CourseError, manifest, mutants
 
 MUTATED = mutants.mutated_lessons()
@@ -111,8 +112,9 @@ def test_outcomes_are_read_from_cargo_mutants_json(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def cargo_mutants() -> str:
-    return mutants.ensure_cargo_mutants()
+def cargo_mutants(request) -> str:
+    # conftest.py started installing it in the background, if it was missing
+    return mutants.ensure_cargo_mutants(request.config.stash.get(CARGO_MUTANTS_INSTALL, None))
 
 
 def test_every_listed_equivalent_mutant_is_one_cargo_mutants_makes(cargo_mutants):

@@ -69,16 +69,40 @@ def find_cargo_mutants() -> str | None:
     return None
 
 
-def ensure_cargo_mutants() -> str:
-    """The path of cargo-mutants CARGO_MUTANTS_VERSION, installing it with cargo when missing."""
+def install_command() -> list[str]:
+    # Into the course's own folder: never over another version the reader installed themselves.
+    cmd = ["cargo", "install", "cargo-mutants", "--locked", "--version", CARGO_MUTANTS_VERSION]
+    return cmd + ["--root", str(LOCAL_TOOLS)]
+
+
+def start_installing() -> subprocess.Popen | None:
+    """Start installing cargo-mutants in the background, at a low priority, when it is
+    missing (the course's tests do, so that it compiles while the other tests run);
+    None when it is there already or cannot be installed (ensure_cargo_mutants says why)."""
+    if find_cargo_mutants() or shutil.which("cargo") is None:
+        return None
+    LOCAL_TOOLS.mkdir(parents=True, exist_ok=True)
+    log = open(LOCAL_TOOLS / "cargo-mutants-install.log", "w")  # noqa: SIM115 (the process writes it)
+    nice = (lambda: os.nice(10)) if hasattr(os, "nice") else None
+    return subprocess.Popen(install_command(), stdout=log, stderr=subprocess.STDOUT, preexec_fn=nice)
+
+
+def ensure_cargo_mutants(started: subprocess.Popen | None = None) -> str:
+    """The path of cargo-mutants CARGO_MUTANTS_VERSION, installing it with cargo when
+    missing, or waiting for the install `started` in the background."""
+    if started is not None:
+        if started.poll() is None:
+            print("Waiting for cargo-mutants to finish compiling...", flush=True)
+        if started.wait() != 0:
+            log = (LOCAL_TOOLS / "cargo-mutants-install.log").read_text(errors="replace")
+            tail = "\n".join(log.strip().splitlines()[-15:])
+            raise CourseError(f"Installing cargo-mutants failed (`{' '.join(install_command())}`):\n{tail}")
     found = find_cargo_mutants()
     if found:
         return found
     if shutil.which("cargo") is None:
         raise CourseError("cargo-mutants is installed with cargo, and Rust is not installed (no `cargo` on your PATH).")
-    # Into the course's own folder: never over another version the reader installed themselves.
-    cmd = ["cargo", "install", "cargo-mutants", "--locked", "--version", CARGO_MUTANTS_VERSION]
-    cmd += ["--root", str(LOCAL_TOOLS)]
+    cmd = install_command()
     print(
         f"Installing cargo-mutants {CARGO_MUTANTS_VERSION} into {LOCAL_TOOLS.relative_to(ROOT)}/ "
         "(only once; compiling it takes two or three minutes)...",
