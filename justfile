@@ -75,13 +75,13 @@ bench *ARGS: _venv
 [group('course')]
 [positional-arguments]
 test *ARGS: _venv _system-packages
-    {{python}} -m pytest tests -rs "$@"
+    {{python}} -m pytest tests -rfEs "$@"
 
 # The course's tests that build nothing and start no browser: the tooling's own logic, in seconds
 [group('course')]
 [positional-arguments]
 test-quick *ARGS: _venv
-    {{python}} -m pytest tests -m "not slow" -rs "$@"
+    {{python}} -m pytest tests -m "not slow" -rfEs "$@"
 
 # What `just test` needs from the system (`just doctor --install`). Where it cannot install
 # them (not root), it says so and the tests that need them skip, saying why; with CI=true

@@ -53,7 +53,7 @@ def learner_state() -> dict[str, bytes]:
 
 
 # Fixtures that build or start a browser: every test that uses one is slow.
-SLOW_FIXTURES = {"measured_results", "untimed_race", "mdbook", "browser"}
+SLOW_FIXTURES = {"measured_results", "untimed_race", "mdbook", "browser", "cargo_mutants"}
 
 
 def pytest_configure(config):
@@ -219,7 +219,7 @@ TINY_COMPARE = ["compare", "--size", "50"]
 TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60"]
 # analyse.py runs a few tenths of a second: long enough for py-spy to look at it
 TINY_PROFILE = ["profile", "--lines", "50000", "--sizes", "10,200"]
-QUICK_TIMING = ["--rounds", "2"]
+QUICK_TIMING = ["--rounds", "2", "--workers", "3"]  # the fewest workers that give a verdict
 CHECK_ONLY = "--check-only"  # every answer checked, nothing timed
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from course import build, commands
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -178,6 +180,7 @@ def test_other_lines_of_a_stderr_pass_on_at_once_blank_lines_too():
 # --- end to end: `just verify` and `just bench` on a broken working copy ---------------
 
 
+@pytest.mark.slow
 def test_verify_shows_cargos_reason_and_the_warnings_of_a_build_that_works(course):
     course.just("lesson-6")
     (course.root / "build.rs").unlink()
@@ -196,6 +199,7 @@ def test_verify_shows_cargos_reason_and_the_warnings_of_a_build_that_works(cours
     assert "requires a direct dependency on `pyo3`" in said
 
 
+@pytest.mark.slow
 def test_a_panic_is_said_once_and_bench_fails_in_a_line(course):
     course.just("lesson-2")
     course.write("src/lib.rs", course.read("src/lib.rs").replace("total += 1", "total -= 1"))

@@ -63,7 +63,7 @@ def test_verify_rejects_the_known_wrong_solution(wrong, tmp_path):
     else:
         site = build.checkpoint_site(lesson) if lesson.has_rust else None
     path = [str(p) for p in (site, ROOT / "tools") if p is not None]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "DOUBLES_SIZE": "300"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "DOUBLES_SIZE": "300", "COURSE_SEARCH_EXAMPLES": "30"}
     cmd = [sys.executable, "-m", "course.check", str(lesson.number), str(folder)]
     result = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
     said = result.stdout + result.stderr

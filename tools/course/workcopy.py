@@ -135,7 +135,7 @@ def replace(lessons: list[Lesson], files: dict[str, bytes]) -> None:
             shutil.rmtree(top)
 
 
-def switch(files: dict[str, bytes], describe: str) -> list[str]:
+def switch(files: dict[str, bytes], becomes: str) -> list[str]:
     """Replace the working copy with `files`, saving it first unless it is a checkpoint.
 
     Returns the lines to print.
@@ -161,7 +161,7 @@ def switch(files: dict[str, bytes], describe: str) -> list[str]:
                 "",
             ]
     replace(lessons, files)
-    out.append(f"Your working copy is now {describe}.")
+    out.append(f"Your working copy is now {becomes}.")
     return out
 
 
