@@ -16,6 +16,11 @@ checker:
 5. the learner's own tests in doubles.py fail (pytest says why), or a function of the
    step has no benchmark.
 
+Each check is a Checker method registered once, with @check, under what asks for it: a
+name of a lesson's `verify` (manifest.CHECKS lists them), a key of its manifest entry, or
+every lesson; Checker.run runs the registered checks in their order. A new kind of check
+is one method here and, for a `verify` name, one line in manifest.CHECKS.
+
 Exit status: 0 when everything passes, 1 otherwise.
 """
 
@@ -30,6 +35,8 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import ROOT, CourseError, build, manifest, read_toml, texts
@@ -255,6 +262,45 @@ def agree(got, expected) -> bool:
 
 # --- the checks ---------------------------------------------------------------------
 
+# What asks for a check that every lesson gets.
+EVERY_LESSON = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of `just verify`'s, registered once, with @check, on its Checker method."""
+
+    serves: str  # a name of `verify` (manifest.CHECKS), a lesson key, or EVERY_LESSON
+    order: int  # the checks run in this order, the order a learner should fix things in
+    method: Callable[[Checker], None]
+    if_clean: bool = False  # runs only when no check before it found a problem
+    answers: bool = False  # one of the checks of the answers alone (--answers-only)
+
+    def asked_by(self, lesson: manifest.Lesson) -> bool:
+        """Whether `lesson` asks for this check: it names it in `verify`, or gives its key a value."""
+        if self.serves == EVERY_LESSON:
+            return True
+        if self.serves in manifest.CHECKS:
+            return self.serves in lesson.verify
+        return bool(getattr(lesson, self.serves))
+
+
+# Every check, in the order registered; Checker.run runs them by `order`.
+REGISTRY: list[Check] = []
+
+
+def check(serves: str, order: int, *, if_clean: bool = False, answers: bool = False):
+    """Register a Checker method as the check that `serves` asks for (a name of `verify`
+    in manifest.CHECKS, a key of the lesson's in manifest.LESSON_KEYS, or EVERY_LESSON)."""
+    if serves not in (*manifest.CHECKS, *manifest.LESSON_KEYS, EVERY_LESSON):
+        raise ValueError(f"@check({serves!r}): not a name of manifest.CHECKS nor a lesson key")
+
+    def register(method):
+        REGISTRY.append(Check(serves, order, method, if_clean, answers))
+        return method
+
+    return register
+
 
 class Checker:
     def __init__(self, lesson: manifest.Lesson, folder: Path):
@@ -397,6 +443,13 @@ class Checker:
         """The right answer of a function that compares bytes: over a str's UTF-8."""
         return self.count(text.encode() if isinstance(text, str) else text)
 
+    @check("verify", 10, answers=True)
+    def every_answer(self) -> None:
+        """Each function `verify` names gives the Python loop's answers."""
+        for item in self.lesson.verify:
+            if ":" in item:
+                self.answers(item)
+
     def answers(self, item: str) -> None:
         function = self.function(item)
         if function is None:
@@ -468,6 +521,7 @@ class Checker:
             return False
         return True
 
+    @check("release-build", 30)
     def release_build(self) -> None:
         profile = build.profile_of(self.folder)
         if profile == "release":
@@ -478,6 +532,7 @@ class Checker:
                 '([tool.maturin] with profile = "release").'
             )
 
+    @check("line-tables", 40)
     def line_tables(self) -> None:
         """`line-tables`: the release builds of our crates keep line tables, for the profilers."""
         missing = [crate for crate in ("string-doubles", "doubles-core") if not keeps_line_tables(self.folder, crate)]
@@ -490,6 +545,7 @@ class Checker:
             f'{tables}, with debug = "line-tables-only", so that profilers can name the Rust lines.'
         )
 
+    @check("analyse.py", 50)
     def analyse_script(self) -> None:
         """`analyse.py`: the script runs, and its counts are the Python loop's."""
         path = self.folder / "analyse.py"
@@ -514,6 +570,7 @@ class Checker:
         else:
             self.passed.append("analyse.py runs, and its counts are the Python loop's")
 
+    @check("vectorized", 90, if_clean=True)
     def vectorized(self) -> None:
         """`vectorized`: each Rust function costs under VECTORIZED instructions per character of
         ASCII text, counted by valgrind (exact, the same on every run: no timing)."""
@@ -554,6 +611,7 @@ class Checker:
             else:
                 self.passed.append(f"{item} costs {per_char:.2f} instructions per character of ASCII text")
 
+    @check(EVERY_LESSON, 100, if_clean=True)
     def own_tests(self) -> None:
         """Run doubles.py's own tests and benchmarks (timing off), noting what they time."""
         with tempfile.TemporaryDirectory() as tmp:
@@ -597,6 +655,7 @@ class Checker:
             extra = ", and its property tests call what the step asks" if self.lesson.property_tests else ""
             self.passed.append(f"doubles.py's own tests pass, and every function of the step has a benchmark{extra}")
 
+    @check("required_files", 20)
     def required_files(self) -> None:
         missing = [rel for rel in self.lesson.required_files if not (self.folder / rel).is_file()]
         for rel in missing:
@@ -604,6 +663,7 @@ class Checker:
         if self.lesson.required_files and not missing:
             self.passed.append(f"the step's files are there ({', '.join(self.lesson.required_files)})")
 
+    @check("runs", 60)
     def runs(self) -> None:
         """Each command the chapter runs, `python SCRIPT ARGS`, exits 0 and prints something."""
         for command in self.lesson.runs:
@@ -632,6 +692,7 @@ class Checker:
             else:
                 self.passed.append(f"`python {command}` runs and prints its results")
 
+    @check("no_copy", 70, if_clean=True)
     def no_copy(self) -> None:
         """Each function of `no_copy` allocates almost nothing for a million ASCII characters."""
         import tracemalloc
@@ -657,6 +718,7 @@ class Checker:
             else:
                 self.passed.append(f"{item} counts a str of ASCII text where it lies, without a copy")
 
+    @check("kernel_features", 80, if_clean=True)
     def forced_kernels(self) -> None:
         """Build the crate once more with each of `kernel_features`, and check the answers
         of that build, so that a kernel this processor would not choose is checked too."""
@@ -700,6 +762,7 @@ class Checker:
                     f"built with the cargo feature `{feature}`, every function still gives the Python loop's answers"
                 )
 
+    @check("cargo_tests", 110, if_clean=True)
     def cargo_tests(self) -> None:
         """The `cargo test` runs the chapter asks for, in the working copy."""
         for args in self.lesson.cargo_tests:
@@ -720,29 +783,13 @@ class Checker:
             self.problem(syntax_error(err))
             return self.report()
         sys.path.insert(0, str(self.folder))
-        for item in self.lesson.verify:
-            if ":" in item:
-                self.answers(item)
-        if answers_only:
-            return self.report()
-        self.required_files()
-        if "release-build" in self.lesson.verify:
-            self.release_build()
-        if "line-tables" in self.lesson.verify:
-            self.line_tables()
-        if "analyse.py" in self.lesson.verify:
-            self.analyse_script()
-        self.runs()
-        if not self.problems:
-            self.no_copy()
-        if not self.problems:
-            self.forced_kernels()
-        if "vectorized" in self.lesson.verify and not self.problems:
-            self.vectorized()
-        if not self.problems:
-            self.own_tests()
-        if not self.problems:
-            self.cargo_tests()
+        for entry in sorted(REGISTRY, key=lambda entry: entry.order):
+            if answers_only and not entry.answers:
+                continue
+            if entry.if_clean and self.problems:
+                continue
+            if entry.asked_by(self.lesson):
+                entry.method(self)
         return self.report()
 
     def report(self) -> int:
