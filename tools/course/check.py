@@ -39,7 +39,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import ROOT, CourseError, build, manifest, read_toml, texts
+from . import ROOT, CourseError, build, callgrind, manifest, read_toml, texts
+from .oracle import agree, count_utf8, oracle, outcome, search, shown, text_strategy
 
 # Examples tried before hypothesis searches: the lesson's own, and texts beyond ASCII
 # that catch byte comparisons ("H₂O": ₂ is E2 82 82, a double in bytes only).
@@ -48,9 +49,9 @@ FIXED_BEYOND_ASCII = ["éé", "H₂O", "日日本", "🦀🦀🐍", "ñandú", t
 # Lessons with `every_input = true` also try lone surrogates (a str can hold one; UTF-8
 # cannot), bytes-like objects (the Rust functions take them) and types they must refuse.
 FIXED_SURROGATES = ["a\ud800\ud800b", "\udfff\udfff", "\ud83e\udd80"]
-# Characters whose code points end in the same byte, or the same two bytes, as "a"
-# (0x61): code that reads a wide item as a narrower one takes them for equal.
-LOOK_ALIKE = "a\u0161\u0361\U00010061"
+# Look-alikes (oracle.LOOK_ALIKE): characters whose code points end in the same byte, or
+# the same two bytes, as "a" (0x61): code that reads a wide item as a narrower one takes
+# them for equal.
 FIXED_LOOK_ALIKES = ["a\u0161", "\u0161\u0361", "a\U00010061", "\U00010061a\u0361"]
 FIXED_BYTES = [b"", b"aa", b"abba", b"aab", b"xxyy"]
 
@@ -126,15 +127,6 @@ BENCHMARK_INPUTS = {
     "text beyond ASCII": "a text of characters beyond ASCII, such as accented letters",
     "a tiny input": 'a tiny input, such as "ab"',
 }
-# How hard hypothesis looks for a failing input when the fixed examples all pass.
-SEARCH_EXAMPLES = 300
-# The course's tests of known-wrong solutions search less (COURSE_SEARCH_EXAMPLES): those
-# fail on the fixed and long inputs, and the search only slows the right functions beside them.
-
-
-def oracle():
-    """The manifest's oracle, the Python loop every other version must agree with."""
-    return manifest.oracle()
 
 
 # --- saying what went wrong ---------------------------------------------------------
@@ -183,10 +175,6 @@ def written_call(item: str) -> str:
     return function_name if module_name == "doubles" else f"{module_name}.{function_name}"
 
 
-def shown(text: str, limit: int = 40) -> str:
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
-
-
 def bytes_like(data: bytes) -> list[tuple[str, object]]:
     """The same bytes in each bytes-like form `every_input` promises, each with how to write it."""
     import numpy as np
@@ -210,54 +198,6 @@ def keeps_line_tables(folder: Path, crate: str) -> bool:
         return False
     setting = release.get("package", {}).get(crate, {}).get("debug", release.get("debug", False))
     return setting not in (False, 0, "none", None)
-
-
-def text_strategy(surrogates: bool):
-    """Any str up to 40 characters, doubles common; lone surrogates and look-alikes too
-    if `surrogates` (`every_input`'s subject: without it, no str the checks make holds one)."""
-    from hypothesis import strategies as st
-
-    characters = st.characters() if surrogates else st.characters(exclude_categories=("Cs",))
-    often = st.sampled_from("aéé日🦀" + ("\ud800" + LOOK_ALIKE if surrogates else ""))
-    # st.text() would leave lone surrogates out (no codec can encode one); a list of
-    # characters, joined, keeps every one the alphabet gives.
-    return st.lists(often | characters, max_size=40).map("".join)
-
-
-def search(strategy, wrong):
-    """The smallest example of `strategy` for which wrong(example) is true, or None:
-    hypothesis searches, then shrinks what it found. The same answer on every run."""
-    from hypothesis import HealthCheck, find, settings
-    from hypothesis.errors import NoSuchExample
-
-    quiet = settings(
-        max_examples=int(os.environ.get("COURSE_SEARCH_EXAMPLES", SEARCH_EXAMPLES)),
-        database=None,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    try:
-        return find(strategy, wrong, settings=quiet)
-    except NoSuchExample:
-        return None
-
-
-def outcome(function, value):
-    """What function(value) gives: its answer, or the exception it raised."""
-    try:
-        return function(value)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as err:  # a Rust panic is a BaseException
-        return err
-
-
-def agree(got, expected) -> bool:
-    """Same answer, or the same kind of exception."""
-    if isinstance(expected, BaseException):
-        return type(got) is type(expected)
-    return not isinstance(got, BaseException) and type(got) is not bool and got == expected
 
 
 # --- the checks ---------------------------------------------------------------------
@@ -312,6 +252,7 @@ class Checker:
         self.unchecked: list[str] = []  # checks that could not run here, said as such
         self.modules: dict[str, object] = {}
         self.count = oracle()
+        self.count_utf8 = count_utf8(self.count)  # the right answer of a function that compares bytes
         self.cache: dict = {}
 
     def problem(self, text: str) -> None:
@@ -438,10 +379,6 @@ class Checker:
         if key not in self.cache:
             self.cache[key] = (value, outcome(expect, value))  # value kept, so its id stays unique
         return self.cache[key][1]
-
-    def count_utf8(self, text):
-        """The right answer of a function that compares bytes: over a str's UTF-8."""
-        return self.count(text.encode() if isinstance(text, str) else text)
 
     @check("verify", 10, answers=True)
     def every_answer(self) -> None:
@@ -576,8 +513,6 @@ class Checker:
         ASCII text, counted by valgrind (exact, the same on every run: no timing)."""
         import shutil
 
-        from . import profile
-
         if shutil.which("valgrind") is None:
             self.unchecked.append(
                 "instructions per character: valgrind is not installed here (`just doctor` says how to install it); "
@@ -591,7 +526,7 @@ class Checker:
                 continue
             function = item.split(":")[1]
             try:
-                counts = profile.callgrind(None, function, [f"letters:{small}", f"letters:{large}"])
+                counts = callgrind.counts(None, function, [f"letters:{small}", f"letters:{large}"])
             except RuntimeError as err:
                 self.problem(f"valgrind could not count {item}'s instructions: {str(err).strip()[-300:]}")
                 return
