@@ -93,6 +93,10 @@ def long_inputs(bytes_like_too: bool) -> list[tuple[str, object]]:
     return [(text, eval(text)) for text in written]  # noqa: S307 (the course's own expressions)
 
 
+# The size of doubles.py's benchmark input (its DOUBLES_SIZE) when only correctness
+# matters: `just verify`, `just test` and the course's tests, benchmarks timed off.
+DOUBLES_SIZE = "2000"
+
 # What the TypeError of a lesson with `every_input` says: the tests the chapter shows match it.
 TAKES = "a str or a bytes-like object"
 
@@ -136,6 +140,15 @@ def where_in(path: Path, err: BaseException) -> str:
     """ "doubles.py, line 12" for the deepest frame of `err` in `path`, or ""."""
     frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == path]
     return f"{path.name}, line {frames[-1].lineno}" if frames else ""
+
+
+def unreadable(path: Path) -> str:
+    """What Python says when it cannot read the file at `path` (syntax_error), or ""."""
+    try:
+        compile(path.read_bytes(), str(path), "exec")
+    except SyntaxError as err:
+        return syntax_error(err)
+    return ""
 
 
 def syntax_error(err: SyntaxError) -> str:
@@ -712,10 +725,9 @@ class Checker:
         if not self.doubles.is_file():
             self.problem("There is no doubles.py in your working copy.")
             return self.report()
-        try:
-            compile(self.doubles.read_bytes(), str(self.doubles), "exec")
-        except SyntaxError as err:
-            self.problem(syntax_error(err))
+        said = unreadable(self.doubles)
+        if said:
+            self.problem(said)
             return self.report()
         sys.path.insert(0, str(self.folder))
         for entry in sorted(REGISTRY, key=lambda entry: entry.order):
@@ -742,7 +754,7 @@ def main(argv: list[str]) -> int:
     argv = [arg for arg in argv if arg != "--answers-only"]
     lesson = manifest.find(argv[0])
     folder = Path(argv[1]).resolve() if len(argv) > 1 else ROOT
-    os.environ.setdefault("DOUBLES_SIZE", "2000")  # doubles.py builds its benchmark input on import
+    os.environ.setdefault("DOUBLES_SIZE", DOUBLES_SIZE)  # doubles.py builds its benchmark input on import
     return Checker(lesson, folder).run(answers_only=answers_only)
 
 
