@@ -481,7 +481,7 @@ def test_the_race_chapter_shows_every_contenders_code():
     source = Path(contenders.__file__).read_text()
     for anchor in re.findall(r"# ANCHOR: (\w+)", source):
         assert f"../../tools/course/contenders.py:{anchor}" in specs, anchor
-    for lesson, function in manifest.rust_contenders():
+    for lesson, function in manifest.contender_functions():
         assert f"../../lessons/{lesson.dir}/src/lib.rs:{function}" in specs, (lesson.dir, function)
     folder, oracle = manifest.manifest().oracle
     assert f"../../lessons/{folder}/doubles.py:{oracle}" in specs

@@ -259,7 +259,7 @@ def test_what_the_lessons_ask_of_the_tooling_names_their_own_functions():
 
 
 def test_every_rust_contender_is_a_pyfunction_of_its_lesson():
-    listed = manifest.rust_contenders()
+    listed = manifest.contender_functions()
     assert listed, "lessons.toml lists the Rust functions the race builds (`contenders`)"
     for lesson, function in listed:
         assert f"string_doubles:{function}" in lesson.verify, (lesson, function)

@@ -71,7 +71,7 @@ def versions() -> list[Version]:
         for lesson, function in python_versions()
     ]
     modules = {}
-    for lesson, function in manifest.rust_contenders():
+    for lesson, function in manifest.contender_functions():
         if lesson.number not in modules:
             modules[lesson.number] = measure.load_extension(build.checkpoint_site(lesson, "release"))
         out.append(

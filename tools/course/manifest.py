@@ -356,8 +356,9 @@ def compare_lesson() -> Lesson:
     return find(manifest().compare_lesson)
 
 
-def rust_contenders() -> list[tuple[Lesson, str]]:
-    """(lesson, function) for every Rust function a lesson introduces or changes, in order."""
+def contender_functions() -> list[tuple[Lesson, str]]:
+    """(lesson, function) for every Rust function a lesson introduces or changes (its
+    `contenders`), in order; measure.rust_contenders makes the race's Contenders of them."""
     return [(lesson, item.split(":")[1]) for lesson in load() for item in lesson.contenders]
 
 

@@ -59,7 +59,7 @@ def numba_contenders() -> list[Contender]:
 
 def rust_from_lessons() -> list[Contender]:
     """Every Rust function the manifest lists (its `contenders`), in debug and in release."""
-    return rust_contenders(manifest.rust_contenders(), ["dev", "release"])
+    return rust_contenders(manifest.contender_functions(), ["dev", "release"])
 
 
 def references() -> list[Contender]:
