@@ -25,8 +25,6 @@ BOOK = ROOT / "book"
 SRC = BOOK / "src"
 LESSONS = manifest.load()
 INCLUDE = re.compile(r"\{\{#include\s+([^\s}]+)\s*\}\}")
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
 
 
 @dataclass(frozen=True)
@@ -255,7 +253,7 @@ def test_a_missing_chapter_is_an_error_not_a_new_page(book_copy, mdbook):
 
 
 def _have_chromium() -> bool:
-    return CHROMIUM.is_file() and CHROMEDRIVER.is_file()
+    return all(path.is_file() for path in book.chromium_paths())
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +264,7 @@ def browser(tmp_path_factory):
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
+    options.binary_location = str(book.CHROMIUM)
     for flag in [
         "--headless=new",
         "--no-sandbox",
@@ -279,7 +277,7 @@ def browser(tmp_path_factory):
         f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
     ]:
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    driver = webdriver.Chrome(service=Service(executable_path=str(book.CHROMEDRIVER)), options=options)
     driver.set_page_load_timeout(30)
     yield driver
     driver.quit()
@@ -483,7 +481,7 @@ def test_the_race_chapter_shows_every_contenders_code():
     source = Path(contenders.__file__).read_text()
     for anchor in re.findall(r"# ANCHOR: (\w+)", source):
         assert f"../../tools/course/contenders.py:{anchor}" in specs, anchor
-    for lesson, function in manifest.rust_contenders():
+    for lesson, function in manifest.contender_functions():
         assert f"../../lessons/{lesson.dir}/src/lib.rs:{function}" in specs, (lesson.dir, function)
     folder, oracle = manifest.manifest().oracle
     assert f"../../lessons/{folder}/doubles.py:{oracle}" in specs

@@ -93,3 +93,35 @@ def test_the_scan_catches_each_way_of_naming_a_lesson(line):
 )
 def test_generic_code_passes_the_scan(line):
     assert not violations(line), line
+
+
+# Layers that do not cross: commands above engines above the oracle, the manifest and the
+# builds. Each module, and the course's modules it must not import.
+ENGINES = {"check", "correct", "measure", "profile", "race", "report", "peers", "machine_code"}
+NOT_IMPORTED = {
+    "check": {"profile", "race", "correct", "measure", "commands"},  # verify
+    "correct": {"check", "profile", "commands"},  # the race's evidence
+    "profile": {"check", "race", "commands"},
+    "oracle": ENGINES | {"commands", "build"},
+    "callgrind": ENGINES | {"commands", "build", "manifest"},
+    "manifest": ENGINES | {"commands", "build", "oracle", "callgrind"},
+}
+
+
+def _course_imports(module: str) -> set[str]:
+    import ast
+
+    tree = ast.parse((TOOLS / "course" / f"{module}.py").read_text())
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            out |= {node.module} if node.module else {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("course"):
+            out |= {node.module.removeprefix("course.")} if "." in node.module else {a.name for a in node.names}
+    return out
+
+
+@pytest.mark.parametrize("module", sorted(NOT_IMPORTED))
+def test_layers_do_not_cross(module):
+    crossed = _course_imports(module) & NOT_IMPORTED[module]
+    assert not crossed, f"course/{module}.py imports {sorted(crossed)}, from a layer above it"

@@ -40,6 +40,20 @@ def test_each_lesson_has_a_title_a_hint_and_checks(lesson):
             assert f"def {item.split(':')[1]}(" in (lesson.path / "doubles.py").read_text()
 
 
+def test_verify_runs_one_registered_check_for_each_name_the_manifest_allows():
+    from course import check
+
+    served = [entry.serves for entry in check.REGISTRY]
+    assert len(set(served)) == len(served), "a check is registered twice"
+    assert {name for name in served if name in manifest.CHECKS} == set(manifest.CHECKS)
+    for name in served:
+        assert name in manifest.CHECKS or name in manifest.LESSON_KEYS or name == check.EVERY_LESSON, name
+    orders = [entry.order for entry in check.REGISTRY]
+    assert len(set(orders)) == len(orders), "two checks share an order"
+    with pytest.raises(ValueError, match="not a name of manifest.CHECKS"):
+        check.check("no-such-check", 1)
+
+
 def test_lessons_just_is_generated_from_the_manifest():
     assert (ROOT / "lessons/lessons.just").read_text() == manifest.justfile_recipes(LESSONS), "run `just sync-lessons`"
 
@@ -245,7 +259,7 @@ def test_what_the_lessons_ask_of_the_tooling_names_their_own_functions():
 
 
 def test_every_rust_contender_is_a_pyfunction_of_its_lesson():
-    listed = manifest.rust_contenders()
+    listed = manifest.contender_functions()
     assert listed, "lessons.toml lists the Rust functions the race builds (`contenders`)"
     for lesson, function in listed:
         assert f"string_doubles:{function}" in lesson.verify, (lesson, function)

@@ -62,12 +62,12 @@ def untimed_race(tmp_path_factory):
 def test_race_runs_every_contender_on_every_workload(untimed_race):
     data = raw(untimed_race, "race")
     ours = peers.python_contenders() + peers.numpy_contenders() + peers.numba_contenders() + peers.references()
-    expected = {c.id for c in ours} | rust_ids(manifest.rust_contenders())
+    expected = {c.id for c in ours} | rust_ids(manifest.contender_functions())
     workloads = {"letters-10", "letters-100", "accented-60", "cjk-60", "emoji-60"}
     assert {(a["contender"], a["workload"]) for a in data["answers"]} == {(c, w) for c in expected for w in workloads}
     assert len(expected) >= 13
     # the lessons' Rust functions come from the manifest, one per lesson that lists it
-    assert rust_ids(manifest.rust_contenders()) >= {
+    assert rust_ids(manifest.contender_functions()) >= {
         "rust-count_doubles-lesson2-release", "rust-count_doubles_bytes-lesson5-debug"}  # fmt: skip
 
 
@@ -89,7 +89,7 @@ def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(unti
     byte_based = {c["id"] for c in data["contenders"] if c["ascii_only"]}
     rust_bytes = {
         measure.rust_id(lesson, function, profile)
-        for lesson, function in manifest.rust_contenders()
+        for lesson, function in manifest.contender_functions()
         if f"string_doubles:{function}" in manifest.ascii_only()
         for profile in ("dev", "release")
     }
@@ -357,7 +357,7 @@ def full_size_rows():
     rust = [measure.Contender(measure.rust_id(lesson, function, profile),
                               f"rust {function} (lesson {lesson.number}, {measure.build_name(profile)})",
                               f"rust-{measure.build_name(profile)}", len)
-            for lesson, function in manifest.rust_contenders() for profile in measure.PROFILES]  # fmt: skip
+            for lesson, function in manifest.contender_functions() for profile in measure.PROFILES]  # fmt: skip
     numba = [measure.Contender("numba", "numba", "numba", len), measure.Contender("numba-x", "numba (array ready)",
                                                                                  "numba", len)]  # fmt: skip
     cs = [*ours[:-1], *numba, *rust, ours[-1]]
@@ -533,7 +533,7 @@ def test_the_byte_loop_is_read_from_aarch64_assembly():
 
 @pytest.mark.slow
 def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
-    for lesson, function in manifest.rust_contenders():
+    for lesson, function in manifest.contender_functions():
         (c,) = measure.rust_contenders([(lesson, function)], ["release"])
         for bad in [123, None, ["a", "a"]]:
             with pytest.raises(TypeError):
@@ -554,7 +554,7 @@ def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
 
 def test_every_contender_has_a_stable_unique_id():
     everyone = peers.python_contenders() + peers.numpy_contenders() + peers.numba_contenders() + peers.references()
-    ids = [c.id for c in everyone] + sorted(rust_ids(manifest.rust_contenders()))
+    ids = [c.id for c in everyone] + sorted(rust_ids(manifest.contender_functions()))
     assert len(ids) == len(set(ids))
     assert all(" " not in i and i == i.lower() for i in ids)
 

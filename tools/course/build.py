@@ -96,13 +96,21 @@ def one_build_at_a_time():
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _claim_slot(crate: Path, profile: str) -> None:
-    marker = TARGET_DIR / f".course-last-crate-{profile}"
+def touch_sources(crate: Path) -> None:
+    """Make cargo compile the crate anew: it decides freshness by file times, and every
+    checkpoint is the same package, so another checkpoint's sources can look older."""
+    for path in sources(crate):
+        path.touch()
+
+
+def claim_slot(crate: Path, slot: str, target: Path = TARGET_DIR) -> None:
+    """Make `crate` the one cargo builds next in the `slot` of `target`: its sources are
+    touched when the last crate built there was another."""
+    marker = target / f".course-last-crate-{slot}"
     last = marker.read_text() if marker.is_file() else ""
     if last != str(crate.resolve()):
-        for path in sources(crate):
-            path.touch()
-    TARGET_DIR.mkdir(parents=True, exist_ok=True)
+        touch_sources(crate)
+    target.mkdir(parents=True, exist_ok=True)
     marker.write_text(str(crate.resolve()))
 
 
@@ -340,7 +348,7 @@ def build_wheel(
     cmd = maturin_command(crate, out, profile, locked=locked, features=features)
     where = "your working copy" if crate.resolve() == ROOT else crate
     with one_build_at_a_time():
-        _claim_slot(crate, profile)
+        claim_slot(crate, profile)
         _maturin(cmd, where, profile)
     wheels = sorted(out.glob("*.whl"), key=lambda p: p.stat().st_mtime)
     return wheels[-1]
@@ -410,8 +418,7 @@ def checkpoint_site(lesson, profile: str | None = None) -> Path:
             return site
         # Rare, and cached after: always compile the crate itself, in case a hand-typed
         # `maturin develop` left another folder's build in the shared slot unbeknown to us.
-        for path in sources(lesson.path):
-            path.touch()
+        touch_sources(lesson.path)
         install(lesson.path, target=site, profile=profile, locked=True)
         stamp.write_text(fingerprint)
     return site
@@ -437,7 +444,7 @@ def cargo_test(crate: Path, args: list[str]) -> str:
     cmd = ["cargo", "test", "--manifest-path", str(crate / "Cargo.toml"), *args]
     env = {**os.environ, "CARGO_TARGET_DIR": str(TARGET_DIR), "CARGO_TERM_COLOR": "never"}
     with one_build_at_a_time():
-        _claim_slot(crate, "test")
+        claim_slot(crate, "test")
         result = subprocess.run(cmd, cwd=crate, capture_output=True, text=True, errors="replace", env=env)
     if result.returncode == 0:
         return ""

@@ -16,6 +16,11 @@ checker:
 5. the learner's own tests in doubles.py fail (pytest says why), or a function of the
    step has no benchmark.
 
+Each check is a Checker method registered once, with @check, under what asks for it: a
+name of a lesson's `verify` (manifest.CHECKS lists them), a key of its manifest entry, or
+every lesson; Checker.run runs the registered checks in their order. A new kind of check
+is one method here and, for a `verify` name, one line in manifest.CHECKS.
+
 Exit status: 0 when everything passes, 1 otherwise.
 """
 
@@ -30,9 +35,12 @@ import subprocess
 import sys
 import tempfile
 import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import ROOT, CourseError, build, manifest, read_toml, texts
+from . import ROOT, CourseError, build, callgrind, manifest, read_toml, texts
+from .oracle import agree, count_utf8, oracle, outcome, search, shown, text_strategy
 
 # Examples tried before hypothesis searches: the lesson's own, and texts beyond ASCII
 # that catch byte comparisons ("H₂O": ₂ is E2 82 82, a double in bytes only).
@@ -41,9 +49,9 @@ FIXED_BEYOND_ASCII = ["éé", "H₂O", "日日本", "🦀🦀🐍", "ñandú", t
 # Lessons with `every_input = true` also try lone surrogates (a str can hold one; UTF-8
 # cannot), bytes-like objects (the Rust functions take them) and types they must refuse.
 FIXED_SURROGATES = ["a\ud800\ud800b", "\udfff\udfff", "\ud83e\udd80"]
-# Characters whose code points end in the same byte, or the same two bytes, as "a"
-# (0x61): code that reads a wide item as a narrower one takes them for equal.
-LOOK_ALIKE = "a\u0161\u0361\U00010061"
+# Look-alikes (oracle.LOOK_ALIKE): characters whose code points end in the same byte, or
+# the same two bytes, as "a" (0x61): code that reads a wide item as a narrower one takes
+# them for equal.
 FIXED_LOOK_ALIKES = ["a\u0161", "\u0161\u0361", "a\U00010061", "\U00010061a\u0361"]
 FIXED_BYTES = [b"", b"aa", b"abba", b"aab", b"xxyy"]
 
@@ -85,6 +93,10 @@ def long_inputs(bytes_like_too: bool) -> list[tuple[str, object]]:
     return [(text, eval(text)) for text in written]  # noqa: S307 (the course's own expressions)
 
 
+# The size of doubles.py's benchmark input (its DOUBLES_SIZE) when only correctness
+# matters: `just verify`, `just test` and the course's tests, benchmarks timed off.
+DOUBLES_SIZE = "2000"
+
 # What the TypeError of a lesson with `every_input` says: the tests the chapter shows match it.
 TAKES = "a str or a bytes-like object"
 
@@ -119,15 +131,6 @@ BENCHMARK_INPUTS = {
     "text beyond ASCII": "a text of characters beyond ASCII, such as accented letters",
     "a tiny input": 'a tiny input, such as "ab"',
 }
-# How hard hypothesis looks for a failing input when the fixed examples all pass.
-SEARCH_EXAMPLES = 300
-# The course's tests of known-wrong solutions search less (COURSE_SEARCH_EXAMPLES): those
-# fail on the fixed and long inputs, and the search only slows the right functions beside them.
-
-
-def oracle():
-    """The manifest's oracle, the Python loop every other version must agree with."""
-    return manifest.oracle()
 
 
 # --- saying what went wrong ---------------------------------------------------------
@@ -137,6 +140,15 @@ def where_in(path: Path, err: BaseException) -> str:
     """ "doubles.py, line 12" for the deepest frame of `err` in `path`, or ""."""
     frames = [f for f in traceback.extract_tb(err.__traceback__) if Path(f.filename) == path]
     return f"{path.name}, line {frames[-1].lineno}" if frames else ""
+
+
+def unreadable(path: Path) -> str:
+    """What Python says when it cannot read the file at `path` (syntax_error), or ""."""
+    try:
+        compile(path.read_bytes(), str(path), "exec")
+    except SyntaxError as err:
+        return syntax_error(err)
+    return ""
 
 
 def syntax_error(err: SyntaxError) -> str:
@@ -176,10 +188,6 @@ def written_call(item: str) -> str:
     return function_name if module_name == "doubles" else f"{module_name}.{function_name}"
 
 
-def shown(text: str, limit: int = 40) -> str:
-    return repr(text) if len(text) <= limit else f"{text[:limit]!r}... ({len(text):,} characters)"
-
-
 def bytes_like(data: bytes) -> list[tuple[str, object]]:
     """The same bytes in each bytes-like form `every_input` promises, each with how to write it."""
     import numpy as np
@@ -205,55 +213,46 @@ def keeps_line_tables(folder: Path, crate: str) -> bool:
     return setting not in (False, 0, "none", None)
 
 
-def text_strategy(surrogates: bool):
-    """Any str up to 40 characters, doubles common; lone surrogates and look-alikes too
-    if `surrogates` (`every_input`'s subject: without it, no str the checks make holds one)."""
-    from hypothesis import strategies as st
-
-    characters = st.characters() if surrogates else st.characters(exclude_categories=("Cs",))
-    often = st.sampled_from("aéé日🦀" + ("\ud800" + LOOK_ALIKE if surrogates else ""))
-    # st.text() would leave lone surrogates out (no codec can encode one); a list of
-    # characters, joined, keeps every one the alphabet gives.
-    return st.lists(often | characters, max_size=40).map("".join)
-
-
-def search(strategy, wrong):
-    """The smallest example of `strategy` for which wrong(example) is true, or None:
-    hypothesis searches, then shrinks what it found. The same answer on every run."""
-    from hypothesis import HealthCheck, find, settings
-    from hypothesis.errors import NoSuchExample
-
-    quiet = settings(
-        max_examples=int(os.environ.get("COURSE_SEARCH_EXAMPLES", SEARCH_EXAMPLES)),
-        database=None,
-        deadline=None,
-        derandomize=True,
-        suppress_health_check=list(HealthCheck),
-    )
-    try:
-        return find(strategy, wrong, settings=quiet)
-    except NoSuchExample:
-        return None
-
-
-def outcome(function, value):
-    """What function(value) gives: its answer, or the exception it raised."""
-    try:
-        return function(value)
-    except (KeyboardInterrupt, SystemExit):
-        raise
-    except BaseException as err:  # a Rust panic is a BaseException
-        return err
-
-
-def agree(got, expected) -> bool:
-    """Same answer, or the same kind of exception."""
-    if isinstance(expected, BaseException):
-        return type(got) is type(expected)
-    return not isinstance(got, BaseException) and type(got) is not bool and got == expected
-
-
 # --- the checks ---------------------------------------------------------------------
+
+# What asks for a check that every lesson gets.
+EVERY_LESSON = ""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check of `just verify`'s, registered once, with @check, on its Checker method."""
+
+    serves: str  # a name of `verify` (manifest.CHECKS), a lesson key, or EVERY_LESSON
+    order: int  # the checks run in this order, the order a learner should fix things in
+    method: Callable[[Checker], None]
+    if_clean: bool = False  # runs only when no check before it found a problem
+    answers: bool = False  # one of the checks of the answers alone (--answers-only)
+
+    def asked_by(self, lesson: manifest.Lesson) -> bool:
+        """Whether `lesson` asks for this check: it names it in `verify`, or gives its key a value."""
+        if self.serves == EVERY_LESSON:
+            return True
+        if self.serves in manifest.CHECKS:
+            return self.serves in lesson.verify
+        return bool(getattr(lesson, self.serves))
+
+
+# Every check, in the order registered; Checker.run runs them by `order`.
+REGISTRY: list[Check] = []
+
+
+def check(serves: str, order: int, *, if_clean: bool = False, answers: bool = False):
+    """Register a Checker method as the check that `serves` asks for (a name of `verify`
+    in manifest.CHECKS, a key of the lesson's in manifest.LESSON_KEYS, or EVERY_LESSON)."""
+    if serves not in (*manifest.CHECKS, *manifest.LESSON_KEYS, EVERY_LESSON):
+        raise ValueError(f"@check({serves!r}): not a name of manifest.CHECKS nor a lesson key")
+
+    def register(method):
+        REGISTRY.append(Check(serves, order, method, if_clean, answers))
+        return method
+
+    return register
 
 
 class Checker:
@@ -266,6 +265,7 @@ class Checker:
         self.unchecked: list[str] = []  # checks that could not run here, said as such
         self.modules: dict[str, object] = {}
         self.count = oracle()
+        self.count_utf8 = count_utf8(self.count)  # the right answer of a function that compares bytes
         self.cache: dict = {}
 
     def problem(self, text: str) -> None:
@@ -393,9 +393,12 @@ class Checker:
             self.cache[key] = (value, outcome(expect, value))  # value kept, so its id stays unique
         return self.cache[key][1]
 
-    def count_utf8(self, text):
-        """The right answer of a function that compares bytes: over a str's UTF-8."""
-        return self.count(text.encode() if isinstance(text, str) else text)
+    @check("verify", 10, answers=True)
+    def every_answer(self) -> None:
+        """Each function `verify` names gives the Python loop's answers."""
+        for item in self.lesson.verify:
+            if ":" in item:
+                self.answers(item)
 
     def answers(self, item: str) -> None:
         function = self.function(item)
@@ -468,6 +471,7 @@ class Checker:
             return False
         return True
 
+    @check("release-build", 30)
     def release_build(self) -> None:
         profile = build.profile_of(self.folder)
         if profile == "release":
@@ -478,6 +482,7 @@ class Checker:
                 '([tool.maturin] with profile = "release").'
             )
 
+    @check("line-tables", 40)
     def line_tables(self) -> None:
         """`line-tables`: the release builds of our crates keep line tables, for the profilers."""
         missing = [crate for crate in ("string-doubles", "doubles-core") if not keeps_line_tables(self.folder, crate)]
@@ -490,6 +495,7 @@ class Checker:
             f'{tables}, with debug = "line-tables-only", so that profilers can name the Rust lines.'
         )
 
+    @check("analyse.py", 50)
     def analyse_script(self) -> None:
         """`analyse.py`: the script runs, and its counts are the Python loop's."""
         path = self.folder / "analyse.py"
@@ -514,12 +520,11 @@ class Checker:
         else:
             self.passed.append("analyse.py runs, and its counts are the Python loop's")
 
+    @check("vectorized", 90, if_clean=True)
     def vectorized(self) -> None:
         """`vectorized`: each Rust function costs under VECTORIZED instructions per character of
         ASCII text, counted by valgrind (exact, the same on every run: no timing)."""
         import shutil
-
-        from . import profile
 
         if shutil.which("valgrind") is None:
             self.unchecked.append(
@@ -534,7 +539,7 @@ class Checker:
                 continue
             function = item.split(":")[1]
             try:
-                counts = profile.callgrind(None, function, [f"letters:{small}", f"letters:{large}"])
+                counts = callgrind.counts(None, function, [f"letters:{small}", f"letters:{large}"])
             except RuntimeError as err:
                 self.problem(f"valgrind could not count {item}'s instructions: {str(err).strip()[-300:]}")
                 return
@@ -554,6 +559,7 @@ class Checker:
             else:
                 self.passed.append(f"{item} costs {per_char:.2f} instructions per character of ASCII text")
 
+    @check(EVERY_LESSON, 100, if_clean=True)
     def own_tests(self) -> None:
         """Run doubles.py's own tests and benchmarks (timing off), noting what they time."""
         with tempfile.TemporaryDirectory() as tmp:
@@ -597,6 +603,7 @@ class Checker:
             extra = ", and its property tests call what the step asks" if self.lesson.property_tests else ""
             self.passed.append(f"doubles.py's own tests pass, and every function of the step has a benchmark{extra}")
 
+    @check("required_files", 20)
     def required_files(self) -> None:
         missing = [rel for rel in self.lesson.required_files if not (self.folder / rel).is_file()]
         for rel in missing:
@@ -604,6 +611,7 @@ class Checker:
         if self.lesson.required_files and not missing:
             self.passed.append(f"the step's files are there ({', '.join(self.lesson.required_files)})")
 
+    @check("runs", 60)
     def runs(self) -> None:
         """Each command the chapter runs, `python SCRIPT ARGS`, exits 0 and prints something."""
         for command in self.lesson.runs:
@@ -632,6 +640,7 @@ class Checker:
             else:
                 self.passed.append(f"`python {command}` runs and prints its results")
 
+    @check("no_copy", 70, if_clean=True)
     def no_copy(self) -> None:
         """Each function of `no_copy` allocates almost nothing for a million ASCII characters."""
         import tracemalloc
@@ -657,6 +666,7 @@ class Checker:
             else:
                 self.passed.append(f"{item} counts a str of ASCII text where it lies, without a copy")
 
+    @check("kernel_features", 80, if_clean=True)
     def forced_kernels(self) -> None:
         """Build the crate once more with each of `kernel_features`, and check the answers
         of that build, so that a kernel this processor would not choose is checked too."""
@@ -700,6 +710,7 @@ class Checker:
                     f"built with the cargo feature `{feature}`, every function still gives the Python loop's answers"
                 )
 
+    @check("cargo_tests", 110, if_clean=True)
     def cargo_tests(self) -> None:
         """The `cargo test` runs the chapter asks for, in the working copy."""
         for args in self.lesson.cargo_tests:
@@ -714,35 +725,18 @@ class Checker:
         if not self.doubles.is_file():
             self.problem("There is no doubles.py in your working copy.")
             return self.report()
-        try:
-            compile(self.doubles.read_bytes(), str(self.doubles), "exec")
-        except SyntaxError as err:
-            self.problem(syntax_error(err))
+        said = unreadable(self.doubles)
+        if said:
+            self.problem(said)
             return self.report()
         sys.path.insert(0, str(self.folder))
-        for item in self.lesson.verify:
-            if ":" in item:
-                self.answers(item)
-        if answers_only:
-            return self.report()
-        self.required_files()
-        if "release-build" in self.lesson.verify:
-            self.release_build()
-        if "line-tables" in self.lesson.verify:
-            self.line_tables()
-        if "analyse.py" in self.lesson.verify:
-            self.analyse_script()
-        self.runs()
-        if not self.problems:
-            self.no_copy()
-        if not self.problems:
-            self.forced_kernels()
-        if "vectorized" in self.lesson.verify and not self.problems:
-            self.vectorized()
-        if not self.problems:
-            self.own_tests()
-        if not self.problems:
-            self.cargo_tests()
+        for entry in sorted(REGISTRY, key=lambda entry: entry.order):
+            if answers_only and not entry.answers:
+                continue
+            if entry.if_clean and self.problems:
+                continue
+            if entry.asked_by(self.lesson):
+                entry.method(self)
         return self.report()
 
     def report(self) -> int:
@@ -760,7 +754,7 @@ def main(argv: list[str]) -> int:
     argv = [arg for arg in argv if arg != "--answers-only"]
     lesson = manifest.find(argv[0])
     folder = Path(argv[1]).resolve() if len(argv) > 1 else ROOT
-    os.environ.setdefault("DOUBLES_SIZE", "2000")  # doubles.py builds its benchmark input on import
+    os.environ.setdefault("DOUBLES_SIZE", DOUBLES_SIZE)  # doubles.py builds its benchmark input on import
     return Checker(lesson, folder).run(answers_only=answers_only)
 
 

@@ -14,9 +14,6 @@ from pathlib import Path
 
 from . import ROOT, CourseError, benchruns, build, check, manifest, workcopy
 
-# The size of the benchmark input when only correctness matters (tests, `verify`).
-SMALL = "2000"
-
 
 def pytest(args: list[str], env: dict | None = None, cwd: Path = ROOT) -> int:
     """pytest in a fresh interpreter, so it imports the code on disk; a Rust panic's
@@ -241,11 +238,9 @@ def build_working_copy(step: manifest.Lesson) -> None:
 def readable_python() -> None:
     """doubles.py is valid Python, or a CourseError with the line and the message only."""
     path = ROOT / "doubles.py"
-    if path.is_file():
-        try:
-            compile(path.read_bytes(), str(path), "exec")
-        except SyntaxError as err:
-            raise CourseError(check.syntax_error(err)) from None
+    said = check.unreadable(path) if path.is_file() else ""
+    if said:
+        raise CourseError(said)
 
 
 def verify() -> int:
@@ -261,7 +256,8 @@ def verify() -> int:
         build_working_copy(step)
         print("Checking what your functions answer (examples, then inputs hypothesis makes up)...", flush=True)
         rc = run_saying_panics_once(
-            [sys.executable, "-m", "course.check", str(step.number), str(ROOT)], env={"DOUBLES_SIZE": SMALL}
+            [sys.executable, "-m", "course.check", str(step.number), str(ROOT)],
+            env={"DOUBLES_SIZE": check.DOUBLES_SIZE},
         )
     except CourseError as err:
         print(f"\n  ✗ {err}", file=sys.stderr)
@@ -295,7 +291,7 @@ def doubles_imports(step: manifest.Lesson) -> None:
     result = subprocess.run(
         [sys.executable, "-c", code, str(step.number)],
         cwd=ROOT,
-        env={**os.environ, "DOUBLES_SIZE": SMALL, "PYTHONPATH": path},
+        env={**os.environ, "DOUBLES_SIZE": check.DOUBLES_SIZE, "PYTHONPATH": path},
         capture_output=True,
         text=True,
     )

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import build, check, manifest, measure, report
+from . import build, manifest, measure, oracle, report
 
 # The inputs of the answers table: how to write each, and the value.
 INPUTS = [
@@ -50,12 +50,12 @@ class Version:
 def python_versions() -> list[tuple[manifest.Lesson, str]]:
     """(lesson, function) for every function of doubles.py a lesson verifies, other than
     the oracle's name, from the first lesson that verifies it."""
-    oracle = manifest.manifest().oracle[1]
+    oracle_name = manifest.manifest().oracle[1]
     seen, out = set(), []
     for lesson in manifest.load():
         for item in lesson.verify:
             module, _, function = item.partition(":")
-            if module == "doubles" and function != oracle and function not in seen:
+            if module == "doubles" and function != oracle_name and function not in seen:
                 seen.add(function)
                 out.append((lesson, function))
     return out
@@ -71,7 +71,7 @@ def versions() -> list[Version]:
         for lesson, function in python_versions()
     ]
     modules = {}
-    for lesson, function in manifest.rust_contenders():
+    for lesson, function in manifest.contender_functions():
         if lesson.number not in modules:
             modules[lesson.number] = measure.load_extension(build.checkpoint_site(lesson, "release"))
         out.append(
@@ -91,18 +91,12 @@ def said(outcome) -> str:
     return str(outcome)
 
 
-def utf8_count(loop):
-    """What a version that compares bytes promises: the loop over a str's UTF-8 bytes
-    (str.encode() raises UnicodeEncodeError for a lone surrogate)."""
-    return lambda value: loop(value.encode() if isinstance(value, str) else value)
-
-
 def cell(v: Version, value, loop) -> str:
     """✓ the loop's answer; "bytes:" a byte count, as designed; ✗ anything else."""
-    got = check.outcome(v.run, value)
-    if check.agree(got, check.outcome(loop, value)):
+    got = oracle.outcome(v.run, value)
+    if oracle.agree(got, oracle.outcome(loop, value)):
         return f"✓ {said(got)}"
-    if v.compares_bytes and check.agree(got, check.outcome(utf8_count(loop), value)):
+    if v.compares_bytes and oracle.agree(got, oracle.outcome(oracle.count_utf8(loop), value)):
         return f"bytes: {said(got)}"
     return f"✗ {said(got)}"
 
@@ -118,22 +112,22 @@ def smallest_failure(run, right, surrogates: bool, loop) -> str:
     """The smallest str hypothesis finds `run` disagreeing with `right` on, in one cell."""
 
     def wrong(text) -> bool:
-        return not check.agree(check.outcome(run, text), check.outcome(right, text))
+        return not oracle.agree(oracle.outcome(run, text), oracle.outcome(right, text))
 
-    found = check.search(check.text_strategy(surrogates=surrogates), wrong)
+    found = oracle.search(oracle.text_strategy(surrogates=surrogates), wrong)
     if found is None:
         return "none found"
-    got = check.outcome(run, found)
+    got = oracle.outcome(run, found)
     if isinstance(got, BaseException):
-        return f"`{check.shown(found)}` raises {type(got).__name__}"
-    return f"`{check.shown(found)}` gives {got}, the loop {loop(found)}"
+        return f"`{oracle.shown(found)}` raises {type(got).__name__}"
+    return f"`{oracle.shown(found)}` gives {got}, the loop {loop(found)}"
 
 
 def smallest_failures(vs: list[Version], loop) -> str:
     header = ["version", "against the loop, any str but lone surrogates", "against its promise, any str"]
     body = []
     for v in vs:
-        promise = utf8_count(loop) if v.compares_bytes else loop
+        promise = oracle.count_utf8(loop) if v.compares_bytes else loop
         body.append([v.name, smallest_failure(v.run, loop, False, loop), smallest_failure(v.run, promise, True, loop)])
     return report.table(header, body)
 
@@ -146,7 +140,7 @@ def memory_table(vs: list[Version]) -> str:
         for _, ch in MEMORY_CHARACTERS:
             text = ch * MEMORY_SIZE  # a new str each time, never called with before
             before = sys.getsizeof(text)
-            check.outcome(v.run, text)
+            oracle.outcome(v.run, text)
             grown = sys.getsizeof(text) - before
             cells.append(f"**+{grown:,} bytes**" if grown else "unchanged")
         body.append([f"after {v.name}", *cells])
@@ -168,7 +162,7 @@ def render(vs: list[Version], loop, stamp: dict) -> str:
             "**What hypothesis finds.** For each version, the smallest str on which it disagrees with the "
             + "loop (first column), and with what it promises (second column: the loop for the versions that "
             + "compare characters, the count over UTF-8 bytes for those that compare bytes). Hypothesis tries "
-            + f"{check.SEARCH_EXAMPLES} texts of up to 40 characters, then shrinks the first failure it meets.",
+            + f"{oracle.SEARCH_EXAMPLES} texts of up to 40 characters, then shrinks the first failure it meets.",
             "",
             smallest_failures(vs, loop),
             "",
@@ -185,4 +179,4 @@ def render(vs: list[Version], loop, stamp: dict) -> str:
 
 def write_report(path: Path) -> None:
     print("Checking who is right beyond ASCII, and what a call costs in memory...", flush=True)
-    path.write_text(render(versions(), check.oracle(), report.stamp()))
+    path.write_text(render(versions(), oracle.oracle(), report.stamp()))

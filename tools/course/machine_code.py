@@ -48,20 +48,13 @@ def assembly(lesson: manifest.Lesson) -> str:
     """The checkpoint's library as assembly, release profile. A folder of its own in the
     shared target, so the builds `just verify` and the race use are left untouched."""
     target = build.TARGET_DIR / "asm"
-    target.mkdir(parents=True, exist_ok=True)
-    # cargo decides freshness by file times, and every checkpoint is the same package
-    # (see build.py): a different checkpoint than last time must be compiled anew.
-    marker = target / ".course-last-crate"
-    if not marker.is_file() or marker.read_text() != str(lesson.path.resolve()):
-        for path in build.sources(lesson.path):
-            path.touch()
+    build.claim_slot(lesson.path, "asm", target)  # a different checkpoint than last time is compiled anew
     cmd = ["cargo", "rustc", "--quiet", "--release", "--lib", "--locked",
            "--manifest-path", str(lesson.path / "Cargo.toml"), "--", "--emit", "asm"]  # fmt: skip
     env = {**os.environ, "CARGO_TARGET_DIR": str(target), "PYO3_PYTHON": build.interpreter()}
     result = subprocess.run(cmd, env=env, capture_output=True, text=True)
     if result.returncode != 0:
         raise RuntimeError(f"`{' '.join(cmd)}` failed:\n{result.stderr}")
-    marker.write_text(str(lesson.path.resolve()))
     (path,) = (target / "release" / "deps").glob("string_doubles*.s")
     return path.read_text()
 

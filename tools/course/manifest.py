@@ -25,8 +25,15 @@ JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
 # "module:function": a function of doubles.py or of the Rust module string_doubles.
 FUNCTION = re.compile(r"(doubles|string_doubles):\w+")
 RUST_FUNCTION = re.compile(r"string_doubles:\w+")
-# The checks a lesson's `verify` may name besides functions (see check.py and lessons.toml).
-CHECKS = ("release-build", "line-tables", "analyse.py", "vectorized")
+# The checks a lesson's `verify` may name besides functions, each with what it checks.
+# check.py registers one check for each name (@check): tests/test_manifest.py holds that
+# the two lists agree, and this module imports no check.
+CHECKS = {
+    "release-build": "pyproject.toml asks maturin for a release build",
+    "line-tables": "the release builds of the course's crates keep line tables, for the profilers",
+    "analyse.py": "the script analyse.py runs, and its counts are the Python loop's",
+    "vectorized": "each Rust function costs under a few machine instructions per character of ASCII text",
+}
 # The kinds of input a lesson's `benchmarks` may ask a benchmark to time a function on:
 # text beyond ASCII (a str with a character past U+007F), and a tiny input (at most 16
 # items: the cost of a call itself).
@@ -349,8 +356,9 @@ def compare_lesson() -> Lesson:
     return find(manifest().compare_lesson)
 
 
-def rust_contenders() -> list[tuple[Lesson, str]]:
-    """(lesson, function) for every Rust function a lesson introduces or changes, in order."""
+def contender_functions() -> list[tuple[Lesson, str]]:
+    """(lesson, function) for every Rust function a lesson introduces or changes (its
+    `contenders`), in order; measure.rust_contenders makes the race's Contenders of them."""
     return [(lesson, item.split(":")[1]) for lesson in load() for item in lesson.contenders]
 
 

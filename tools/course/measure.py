@@ -195,11 +195,19 @@ def check(contenders: list[Contender], workloads: list[dict]) -> tuple[list[Answ
     return answers, args
 
 
+def wrong_as_documented(answer: Answer, ascii_only: bool, kind: str) -> bool:
+    """A wrong answer its contender documents: one that is right on ASCII only (it
+    compares bytes), on text of another kind than ASCII letters."""
+    return not answer.correct and ascii_only and kind != "letters"
+
+
 def unexpected_wrong(answers: list[Answer], contenders: list[Contender], workloads: list[dict]) -> list[Answer]:
     """Wrong answers from contenders that claim to be right on that text: bugs, not lessons."""
     ascii_only = {c.id for c in contenders if c.ascii_only}
     kinds = {w["id"]: w["kind"] for w in workloads}
-    return [a for a in answers if not a.correct and not (a.contender in ascii_only and kinds[a.workload] != "letters")]
+    return [
+        a for a in answers if not a.correct and not wrong_as_documented(a, a.contender in ascii_only, kinds[a.workload])
+    ]
 
 
 # --- the clock -------------------------------------------------------------------------

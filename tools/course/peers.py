@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import contenders, manifest
+from . import oracle as oracles
 from .measure import Contender, load_extension, rust_contenders  # noqa: F401  (tests use load_extension)
 
 ORACLE = "python-zip"
@@ -20,7 +21,7 @@ FIND = "reference-bytes-find"
 def oracle() -> Contender:
     """The manifest's oracle, the zip loop: the answer every other is checked against, and the baseline."""
     lesson = manifest.oracle_lesson()
-    return Contender(ORACLE, "python zip loop", "python", manifest.oracle(), note=f"lesson {lesson.number}, the oracle")
+    return Contender(ORACLE, "python zip loop", "python", oracles.oracle(), note=f"lesson {lesson.number}, the oracle")
 
 
 def python_contenders() -> list[Contender]:
@@ -58,7 +59,7 @@ def numba_contenders() -> list[Contender]:
 
 def rust_from_lessons() -> list[Contender]:
     """Every Rust function the manifest lists (its `contenders`), in debug and in release."""
-    return rust_contenders(manifest.rust_contenders(), ["dev", "release"])
+    return rust_contenders(manifest.contender_functions(), ["dev", "release"])
 
 
 def references() -> list[Contender]:

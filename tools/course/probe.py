@@ -4,7 +4,7 @@
 
 with the string_doubles build to measure first on PYTHONPATH. Every text is made
 before the first call and one warm-up call comes first, so that under callgrind,
-counting only inside PyO3's entry point (see profile.py), each call's count is the
+counting only inside PyO3's entry point (see callgrind.py), each call's count is the
 call alone: no start-up, no imports, no making of texts.
 """
 

@@ -33,15 +33,13 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import ROOT, build, machine_code, manifest, report, results, texts
+from . import build, callgrind, machine_code, manifest, report, results, texts
 
 LINES = 500_000  # lines of the profiled script's text: a couple of seconds, some hundred samples
 NATIVE = platform.system() != "Darwin"  # py-spy's --native is not supported on macOS
 RATE = 100  # py-spy samples per second (higher rates slow the script and skew the picture)
 SIZES = (1_000, 100_000)  # characters of the texts callgrind measures, per character
 KINDS = ["letters", "accented", "cjk"]  # 1 byte per character in CPython and UTF-8; 1 and 2; 2 and 3
-# Where CPython enters a PyO3 function: callgrind counts from here, so a count is the call.
-ENTRY = "pyo3::impl_::trampoline::fastcall_cfunction_with_keywords"
 
 
 def script_lesson() -> manifest.Lesson | None:
@@ -225,36 +223,11 @@ def sampling_section(out: Path, lines: int) -> list[str]:
 # --- instructions: valgrind's callgrind ---------------------------------------------------
 
 
-def callgrind(site: Path | None, function: str, specs: list[str]) -> list[int]:
-    """Instructions of each call of `function` on texts KIND:SIZE, warm-up call first,
-    with the string_doubles built into `site` (None: the one this Python imports)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={ENTRY}",
-               f"--dump-after={ENTRY}", f"--callgrind-out-file={tmp}/cg.%p",
-               sys.executable, "-m", "course.probe", function, *specs]  # fmt: skip
-        inherited = [] if site is None else [str(site)]
-        inherited += [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
-        path = os.pathsep.join([*inherited, str(ROOT / "tools")])
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": path}
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise RuntimeError(done.stderr[-2000:])
-        dumps = sorted(Path(tmp).glob("cg.*.*"), key=lambda p: int(p.name.rsplit(".", 1)[1]))
-        counts = [int(re.search(r"^(?:totals|summary): (\d+)", p.read_text(), re.M).group(1)) for p in dumps]
-    if len(counts) != 1 + len(specs):
-        raise RuntimeError(f"callgrind wrote {len(counts)} counts for {1 + len(specs)} calls")
-    return counts[1:]  # the warm-up call left out
-
-
 def call_breakdown(site: Path, function: str, top: int = 8) -> list[tuple[str, int, float]]:
     """Where the instructions of one call on 'ab' go: (function, instructions with what it
     calls, share of the call), from callgrind_annotate, the call's own frames only."""
     with tempfile.TemporaryDirectory() as tmp:
-        cmd = ["valgrind", "--tool=callgrind", "--collect-atstart=no", f"--toggle-collect={ENTRY}",
-               f"--dump-after={ENTRY}", f"--callgrind-out-file={tmp}/cg.%p",
-               sys.executable, "-m", "course.probe", function, "letters:2"]  # fmt: skip
-        env = {**env_for(site), "PYTHONPATH": os.pathsep.join([str(site), str(ROOT / "tools")])}
-        done = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        done = callgrind.run(site, function, ["letters:2"], Path(tmp))
         dumps = sorted(Path(tmp).glob("cg.*.2"))  # .1 is the warm-up call
         if done.returncode != 0 or not dumps:
             raise RuntimeError(done.stderr[-2000:])
@@ -279,7 +252,7 @@ def call_breakdown(site: Path, function: str, top: int = 8) -> list[tuple[str, i
         out.append((name, n, n / total))
         if len(out) == top:
             break
-    return [(ENTRY.split("::")[-1], total, 1.0), *out]
+    return [(callgrind.ENTRY.split("::")[-1], total, 1.0), *out]
 
 
 def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict]:
@@ -293,7 +266,7 @@ def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict
 
     def one(job) -> dict:
         lesson, profile, function = job
-        counts = callgrind(sites[lesson.number, profile], function, specs)
+        counts = callgrind.counts(sites[lesson.number, profile], function, specs)
         per_kind = {kind: counts[3 * i : 3 * i + 3] for i, kind in enumerate(KINDS)}
         return {
             "name": f"{function} (lesson {lesson.number}, {'debug' if profile == 'dev' else profile})",

@@ -51,7 +51,7 @@ class Row:
 
     @property
     def wrong_as_documented(self) -> bool:
-        return not self.answer.correct and self.contender.ascii_only and self.workload["kind"] != "letters"
+        return measure.wrong_as_documented(self.answer, self.contender.ascii_only, self.workload["kind"])
 
     @property
     def answer_text(self) -> str:
