@@ -280,7 +280,7 @@ def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict
 
 
 def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
-    plt = report._pyplot()
+    plt = report.pyplot()
     fig, ax = plt.subplots(figsize=(report.WIDTH_IN, 0.34 * len(rows) * len(KINDS) / 2 + 1.8))
     height = 0.8 / len(KINDS)
     for i, kind in enumerate(KINDS):
@@ -295,7 +295,7 @@ def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
     ax.set_xlabel("instructions per character (log scale): fewer is faster")
     ax.set_title("What each character costs, counted by callgrind")
     ax.legend(loc="lower right")
-    report._finish(fig, path, s)
+    report.finish_chart(fig, path, s)
 
 
 def per_char(count: float) -> str:
