@@ -344,11 +344,19 @@ def stamp() -> dict:
     }
 
 
-def stamp_markdown(s: dict) -> str:
+# What the raw data beside a timed report holds; other reports say what theirs holds.
+TIMES_BESIDE = "Every round's time of every version is in the raw data beside this report."
+
+
+def stamp_markdown(s: dict, beside: str = TIMES_BESIDE) -> str:
+    """The one stamp every report ends with: where, with what and when it was made, then
+    BESIDE, what the raw data beside it (NAME.json, from results.publish) holds, if more
+    than the stamp."""
     return (
         f"<small>Measured {s['date']} on {s['machine']}; Python {s['python']}, {s['rust']}, "
-        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}. "
-        "Every round's time of every version is in the raw data beside this report.</small>"
+        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}."
+        + (f" {beside}" if beside else "")
+        + "</small>"
     )
 
 
