@@ -388,7 +388,7 @@ def test_the_bar_chart_cuts_off_no_label():
 
 
 def test_the_check_finds_a_label_that_is_cut_off():
-    plt = report._pyplot()
+    plt = report.pyplot()
     fig, ax = plt.subplots(figsize=(2, 2))
     ax.set_title("a title far too long for a figure two inches wide")
     assert "a title far too long for a figure two inches wide" in report.clipped_text(fig)

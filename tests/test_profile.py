@@ -7,12 +7,13 @@ on the machine (instruction counts are exact, so a debug build always needs more
 a release build of the same code).
 """
 
+import json
 import re
 
 import pytest
 
 from conftest import cannot_run, have_valgrind, missing
-from course import machine_code, profile
+from course import machine_code, profile, report, results
 
 # a row of the instructions table: version | one call | per character, for three kinds of text
 ROW = re.compile(r"^\| (count_doubles\w* \(lesson \d+, \w+\)) \| ([\d,]+)" + r" \| ([\d,.]+)" * 3 + r" \|$", re.M)
@@ -76,6 +77,19 @@ def test_profile_writes_the_machine_code_the_lessons_ask_for(profiled):
     for lesson, function in asked:
         assert f"Written by `just profile` from lessons/{lesson.dir}," in text
         assert f"The innermost loop of `{function}`" in text
+
+
+def test_every_report_ends_with_the_one_stamp_and_has_its_raw_data_beside_it(profiled):
+    """`just compare`, `just race` and `just profile` publish every report the book shows
+    through results.publish, each stamped by report.stamp_markdown."""
+    for name in results.REPORTS:
+        text = (profiled / name).read_text()
+        raw = json.loads((profiled / name).with_suffix(".json").read_text())
+        stamp = raw["stamp"]
+        assert set(stamp) == set(report.stamp()), name
+        endings = {report.stamp_markdown(stamp), report.stamp_markdown(stamp, beside="")}
+        assert text.rstrip("\n").splitlines()[-1] in endings, (name, text[-400:])
+        assert text.count("<small>Measured ") == 1, name
 
 
 def test_profile_says_when_valgrind_is_missing_and_makes_the_rest(tmp_path, monkeypatch):

@@ -61,4 +61,4 @@ def main(argv: list[str]) -> int:
     roles = {"python": oracle.id, "debug": debug.id, "release": release.id}
     s = report.stamp()
     results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    return results.publish("compare", render(m, s, lesson, roles), m, s)
+    return results.publish("compare", render(m, s, lesson, roles), s, m)

@@ -22,11 +22,10 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 
-from . import build, manifest, measure, oracle, report
+from . import build, manifest, measure, oracle, report, results
 
 # The inputs of the answers table: how to write each, and the value.
 INPUTS = [
@@ -170,13 +169,14 @@ def render(vs: list[Version], loop, stamp: dict) -> str:
             "",
             memory_table(vs),
             "",
-            f"<small>Computed {stamp['date']} on {stamp['machine']}; Python {stamp['python']}, "
-            + f"{stamp['rust']}, PyO3 {stamp['pyo3']}.</small>",
+            report.stamp_markdown(stamp, beside=""),
             "",
         ]
     )
 
 
-def write_report(path: Path) -> None:
+def write_report() -> None:
+    """Compute correct.md and publish it with the other results."""
     print("Checking who is right beyond ASCII, and what a call costs in memory...", flush=True)
-    path.write_text(render(versions(), oracle.oracle(), report.stamp()))
+    stamp = report.stamp()
+    results.publish("correct", render(versions(), oracle.oracle(), stamp), stamp)

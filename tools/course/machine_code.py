@@ -20,7 +20,6 @@ import os
 import re
 import subprocess
 from dataclasses import dataclass
-from pathlib import Path
 
 from . import build, manifest
 
@@ -207,11 +206,10 @@ def wanted() -> list[tuple[manifest.Lesson, str]]:
     return [(lesson, item.split(":")[1]) for lesson in manifest.load() for item in lesson.machine_code]
 
 
-def write_report(path: Path) -> None:
-    """Generate machine-code.md; on failure, say so in the report instead of stopping the recipe."""
-    from . import report
+def write_report(stamp: dict) -> None:
+    """Publish machine-code.md; on failure, say so in the report instead of stopping the recipe."""
+    from . import report, results
 
-    s = report.stamp()
     md = []
     functions = wanted()
     for lesson, function in functions:
@@ -221,11 +219,12 @@ def write_report(path: Path) -> None:
             md += [f"#### `{function}`, lesson {lesson.number}", ""]
         print(f"Compiling lesson {lesson.number}'s Rust to assembly...", flush=True)
         try:
-            md.append(render(hot_loops(assembly(lesson), function), function, s["machine"], s["rust"]))
+            md.append(render(hot_loops(assembly(lesson), function), function, stamp["machine"], stamp["rust"]))
         except (RuntimeError, LookupError, OSError, ValueError) as err:
             text = f"> The assembly of `{function}` could not be made or read on this machine: {err}\n"
             print(text)
             md.append(text)
     if not functions:
         md.append("> No lesson asks for machine code (lessons/lessons.toml, `machine_code`).\n")
-    path.write_text("\n".join(md))
+    md += [report.stamp_markdown(stamp, beside=""), ""]
+    results.publish("machine-code", "\n".join(md), stamp)

@@ -280,7 +280,7 @@ def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict
 
 
 def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
-    plt = report._pyplot()
+    plt = report.pyplot()
     fig, ax = plt.subplots(figsize=(report.WIDTH_IN, 0.34 * len(rows) * len(KINDS) / 2 + 1.8))
     height = 0.8 / len(KINDS)
     for i, kind in enumerate(KINDS):
@@ -295,7 +295,7 @@ def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
     ax.set_xlabel("instructions per character (log scale): fewer is faster")
     ax.set_title("What each character costs, counted by callgrind")
     ax.legend(loc="lower right")
-    report._finish(fig, path, s)
+    report.finish_chart(fig, path, s)
 
 
 def per_char(count: float) -> str:
@@ -355,10 +355,6 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
 # --- the recipe -------------------------------------------------------------------------------
 
 
-def stamp(s: dict) -> str:
-    return f"<small>Measured {report.stamp_line(s)}.</small>"
-
-
 def sizes_pair(text: str) -> tuple[int, int]:
     try:
         small, large = sorted(int(part) for part in text.split(","))
@@ -383,18 +379,15 @@ def main(argv: list[str]) -> int:
         parser.error(f"--builds takes dev, release or both, not {ns.builds!r}")
     out = results.RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
-    s = report.stamp()
+    stamp = report.stamp()
     md = ["<!-- Written by `just profile`: measured on this machine, not typed in. -->", ""]
     md += sampling_section(out, ns.lines)
-    md += [stamp(s), ""]
-    (out / "profile.md").write_text("\n".join(md))
+    md += [report.stamp_markdown(stamp, beside=""), ""]
+    results.publish("profile", "\n".join(md), stamp)
     counted = ["<!-- Written by `just profile`: counted on this machine, not typed in. -->", ""]
-    counted += instructions_section(out, builds, ns.sizes, s)
-    counted += [stamp(s), ""]
-    (out / "instructions.md").write_text("\n".join(counted))
-    machine_code.write_report(out / "machine-code.md")
-    for name in ("profile.md", "instructions.md"):
-        shown = [line for line in (out / name).read_text().splitlines() if not line.startswith(("<", "!["))]
-        print("\n" + "\n".join(shown).strip())
-    print(f"\nReports: {out}/profile.md, instructions.md, machine-code.md, and the flame graph profile-flame.svg")
+    counted += instructions_section(out, builds, ns.sizes, stamp)
+    counted += [report.stamp_markdown(stamp, beside=""), ""]
+    results.publish("instructions", "\n".join(counted), stamp)
+    machine_code.write_report(stamp)
+    print(f"The flame graph: {out}/profile-flame.svg")
     return 0

@@ -272,9 +272,8 @@ def main(argv: list[str]) -> int:
     sizes = sorted({*ns.sizes, ns.race_size})
     workloads = [texts.workload("letters", size) for size in sizes]
     workloads += [texts.workload(kind, ns.beyond_ascii_size) for kind in BEYOND_ASCII]
-    results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    correct.write_report(results.RESULTS_DIR / "correct.md")
+    correct.write_report()
     m = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
                     rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
     s = report.stamp()
-    return results.publish("race", render(m, s, ns.race_size), m, s)
+    return results.publish("race", render(m, s, ns.race_size), s, m)

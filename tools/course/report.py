@@ -344,11 +344,19 @@ def stamp() -> dict:
     }
 
 
-def stamp_markdown(s: dict) -> str:
+# What the raw data beside a timed report holds; other reports say what theirs holds.
+TIMES_BESIDE = "Every round's time of every version is in the raw data beside this report."
+
+
+def stamp_markdown(s: dict, beside: str = TIMES_BESIDE) -> str:
+    """The one stamp every report ends with: where, with what and when it was made, then
+    BESIDE, what the raw data beside it (NAME.json, from results.publish) holds, if more
+    than the stamp."""
     return (
         f"<small>Measured {s['date']} on {s['machine']}; Python {s['python']}, {s['rust']}, "
-        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}. "
-        "Every round's time of every version is in the raw data beside this report.</small>"
+        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}."
+        + (f" {beside}" if beside else "")
+        + "</small>"
     )
 
 
@@ -383,7 +391,8 @@ PANELS = [
 WIDTH_IN, DPI = 7.5, 200
 
 
-def _pyplot():
+def pyplot():
+    """matplotlib's pyplot, drawing off screen with the book's font sizes."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -414,10 +423,11 @@ def _lay_out(fig, s: dict):
     return stamp
 
 
-def _finish(fig, path: Path, s: dict) -> None:
+def finish_chart(fig, path: Path, s: dict) -> None:
+    """Stamp FIG at its foot, fit it, save it as PATH and close it."""
     _lay_out(fig, s)
     fig.savefig(path, dpi=DPI)
-    _pyplot().close(fig)
+    pyplot().close(fig)
 
 
 def clipped_text(fig) -> list[str]:
@@ -456,7 +466,7 @@ def overlapping_text(fig) -> list[tuple[str, str]]:
 def bar_figure(race: list[Row], title: str, s: dict, log: bool = False):
     """Horizontal bars of time per call with their intervals, fastest at the top, each
     labelled at its end; the axis reaches far enough for every label to fit inside it."""
-    plt = _pyplot()
+    plt = pyplot()
     ordered = sorted(race, key=lambda row: row.ratio.value if row.ratio else 1.0, reverse=True)
     unit, scale = unit_for([row.time.value for row in race])
     fig, ax = plt.subplots(figsize=(WIDTH_IN, 0.42 * len(race) + 1.6), layout="constrained")
@@ -507,14 +517,14 @@ def bar_figure(race: list[Row], title: str, s: dict, log: bool = False):
 def bar_chart(race: list[Row], path: Path, title: str, s: dict, log: bool = False) -> None:
     fig = bar_figure(race, title, s, log)
     fig.savefig(path, dpi=DPI)
-    _pyplot().close(fig)
+    pyplot().close(fig)
 
 
 def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: str, s: dict):
     """How many times as fast as the Python loop, against input size (log-log): one
     panel per kind of version (PANELS), every line in a panel its own colour and marker.
     `lines`: (name, family, [(size, times as fast)]) for each version."""
-    plt = _pyplot()
+    plt = pyplot()
     panels = [(heading, [line for line in lines if line[1] in families]) for heading, families in PANELS]
     panels = [(heading, found) for heading, found in panels if found]
     fig, axes = plt.subplots(len(panels), 1, figsize=(WIDTH_IN, 2.5 * len(panels) + 1.2), sharex=True,
@@ -539,4 +549,4 @@ def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: s
 def sweep_chart(lines: list[tuple[str, str, list[tuple[int, float]]]], path: Path, title: str, s: dict) -> None:
     fig = sweep_figure(lines, title, s)
     fig.savefig(path, dpi=DPI)
-    _pyplot().close(fig)
+    pyplot().close(fig)

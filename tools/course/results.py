@@ -1,8 +1,9 @@
-"""The measured results the book shows: book/src/results/, written by `just compare`
-and `just race` on the reader's own machine, never committed.
+"""The measured results the book shows: book/src/results/, written by `just compare`,
+`just race` and `just profile` on the reader's own machine, never committed.
 
-Each report is a markdown file the book includes, with its raw data (every round's
-time of every version, as JSON) beside it. Until a report has been made, its file is
+Each report is a markdown file the book includes, written by `publish`, ending with
+report.stamp_markdown, with its raw data beside it as JSON (the stamp, and for a timed
+report every round's time of every version). Until a report has been made, its file is
 a stub that says which recipe makes it, so the book always builds and never shows a
 number nobody measured.
 """
@@ -47,14 +48,20 @@ def ensure_stubs() -> None:
             path.write_text(stub(name))
 
 
-def publish(name: str, text: str, m, s: dict) -> int:
-    """Write NAME.md and its raw data NAME.json, print the report; 1 if an answer is a bug."""
+def publish(name: str, text: str, stamp: dict, measurement=None, data: dict | None = None) -> int:
+    """Write NAME.md and its raw data NAME.json (the stamp, then the measurement's rounds
+    or DATA), print the report; 1 if a measured answer is an unexpected wrong one.
+
+    Every report the book shows is written here, and each ends with report.stamp_markdown."""
     from . import measure
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    raw = measurement.to_json() if measurement is not None else (data or {})
     (RESULTS_DIR / f"{name}.md").write_text(text)
-    (RESULTS_DIR / f"{name}.json").write_text(json.dumps({"stamp": s, **m.to_json()}, indent=1))
+    (RESULTS_DIR / f"{name}.json").write_text(json.dumps({"stamp": stamp, **raw}, indent=1))
     shown = [line for line in text.splitlines() if not line.startswith(("![", "<small", "<!--"))]
     print("\n" + "\n".join(shown).strip() + "\n")
     print(f"Report, charts and raw data: {RESULTS_DIR}/{name}.*  (just book shows them)")
-    return 1 if measure.unexpected_wrong(m.answers, m.contenders, m.workloads) else 0
+    if measurement is None:
+        return 0
+    return 1 if measure.unexpected_wrong(measurement.answers, measurement.contenders, measurement.workloads) else 0
