@@ -269,7 +269,11 @@ class Checker:
         self.cache: dict = {}
 
     def problem(self, text: str) -> None:
-        self.problems.append(text)
+        if text not in self.problems:  # two checks that need the same missing file say so once
+            self.problems.append(text)
+
+    def missing_file(self, rel: str) -> None:
+        self.problem(f"There is no {rel} in your working copy: this step adds it (`just solution` shows it).")
 
     def load_module(self, name: str):
         if name in self.modules:
@@ -500,7 +504,7 @@ class Checker:
         """`analyse.py`: the script runs, and its counts are the Python loop's."""
         path = self.folder / "analyse.py"
         if not path.is_file():
-            self.problem("There is no analyse.py in your working copy: this step adds it (`just solution` shows it).")
+            self.missing_file("analyse.py")
             return
         try:
             spec = importlib.util.spec_from_file_location("analyse", path)
@@ -607,7 +611,7 @@ class Checker:
     def required_files(self) -> None:
         missing = [rel for rel in self.lesson.required_files if not (self.folder / rel).is_file()]
         for rel in missing:
-            self.problem(f"There is no {rel} in your working copy: this step adds it (`just solution` shows it).")
+            self.missing_file(rel)
         if self.lesson.required_files and not missing:
             self.passed.append(f"the step's files are there ({', '.join(self.lesson.required_files)})")
 
@@ -617,9 +621,7 @@ class Checker:
         for command in self.lesson.runs:
             args = shlex.split(command)
             if not (self.folder / args[0]).is_file():
-                self.problem(
-                    f"There is no {args[0]} in your working copy: this step adds it (`just solution` shows it)."
-                )
+                self.missing_file(args[0])
                 continue
             slow(f"Running `python {command}`...")
             try:
