@@ -101,17 +101,3 @@ def test_the_core_crate_passes_its_own_tests(lesson, feature):
     assert result.returncode == 0, result.stdout + result.stderr
     passed = re.findall(r"^test result: ok\. (\d+) passed", result.stdout, re.M)  # one line per test binary
     assert passed and all(int(n) > 0 for n in passed), result.stdout
-
-
-@pytest.mark.parametrize("lesson", [lesson for lesson in LESSONS if lesson.every_input], ids=lambda lesson: lesson.dir)
-def test_the_stable_abi_build_gives_the_same_answers(lesson, tmp_path):
-    """Built for the stable ABI (as PyPy and GraalPy also build), a str's storage is out of
-    reach and the checkpoint's fallback counts instead: it must be just as right, by the
-    checks of the lesson that introduced it, and the checkpoint's own tests. A debug build,
-    to be quick; PyO3 is compiled once more, with the abi3 feature."""
-    wheel = build.build_wheel(lesson.path, tmp_path, profile="dev", locked=True, features=("pyo3/abi3-py311",))
-    assert "-abi3-" in wheel.name
-    build.pip_install(wheel, tmp_path / "site")
-    first = next(lesson for lesson in LESSONS if lesson.every_input)
-    result = check(first, lesson.path, None, site=tmp_path / "site")
-    assert result.returncode == 0, result.stdout + result.stderr

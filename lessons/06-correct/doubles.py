@@ -1,4 +1,4 @@
-"""Lesson 6: right on every str and on bytes, checked by hypothesis against the loop.
+"""Lesson 6: right on every str, checked by hypothesis against the loop.
 
 Build the Rust module, then run the tests and the benchmarks:
     maturin develop
@@ -6,7 +6,6 @@ Build the Rust module, then run the tests and the benchmarks:
 """
 
 # ANCHOR: imports
-import array
 import os
 import random
 import string
@@ -100,45 +99,6 @@ def test_rust_bytes_counts_the_utf8_bytes_of_every_str(text):
     else:
         assert string_doubles.count_doubles_bytes(text) == count_doubles(utf8)
 # ANCHOR_END: every_str
-
-
-# ANCHOR: bytes_like
-# The same bytes in every form that shares its memory with Rust, strided views included.
-def bytes_like(data: bytes) -> st.SearchStrategy:
-    forms = [data, bytearray(data), memoryview(data), memoryview(data)[::2],
-             np.frombuffer(data, dtype=np.uint8), np.frombuffer(data, dtype=np.byte)[::3]]  # fmt: skip
-    return st.sampled_from(forms)
-
-
-@given(st.binary(max_size=60).flatmap(bytes_like))
-def test_rust_counts_bytes_in_every_bytes_like_object(data):
-    assert string_doubles.count_doubles(data) == count_doubles(data)
-    assert string_doubles.count_doubles_bytes(data) == count_doubles(data)
-
-
-# Memory that can be written while Rust reads it (a bytearray, a numpy array, any view of
-# them, read-only ones too) is copied out and the copy counted: long ones too. Afterwards
-# the object is free again: a bytearray cannot grow while its buffer is lent out.
-def test_rust_counts_writable_memory():
-    rng = random.Random(6)
-    data = bytes(rng.choice(b"aab") for _ in range(20_000)) + b"z" * 10_000
-    array = np.frombuffer(bytearray(data), dtype=np.uint8)  # writable: a bytearray's memory
-    for form in [bytearray(data), array, array[::3], memoryview(bytearray(data)).toreadonly()]:
-        assert string_doubles.count_doubles(form) == count_doubles(bytes(form))
-        assert string_doubles.count_doubles_bytes(form) == count_doubles(bytes(form))
-    grows = bytearray(data)
-    string_doubles.count_doubles(grows)
-    grows += b"z"
-    assert string_doubles.count_doubles(grows) == count_doubles(data) + 1
-
-
-@pytest.mark.parametrize("wrong", [42, None, ["a", "a"], np.array([1, 1], dtype=np.int64), array.array("H", [7, 7])])
-def test_rust_says_which_types_it_takes(wrong):
-    with pytest.raises(TypeError, match="a str or a bytes-like object"):
-        string_doubles.count_doubles(wrong)
-    with pytest.raises(TypeError, match="a str or a bytes-like object"):
-        string_doubles.count_doubles_bytes(wrong)
-# ANCHOR_END: bytes_like
 
 
 # ANCHOR: memory

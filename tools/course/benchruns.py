@@ -29,7 +29,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from . import ROOT, STATE_DIR
+from . import ROOT, STATE_DIR, manifest
 
 REPEATS = 4  # processes after the one whose table the reader sees
 MIN_ROUND_S = 5e-4
@@ -39,7 +39,12 @@ REPEAT_OPTIONS = ["--benchmark-only", "--benchmark-max-time=0.25", "-q", "-p", "
 
 
 def storage(lesson: int) -> Path:
-    return STATE_DIR / "benchmarks" / f"lesson-{lesson}"
+    """Where the runs of lesson number `lesson` are kept: a folder named after its
+    checkpoint (so that renumbered lessons keep their own runs), and one per input size
+    when DOUBLES_SIZE sets one (a run is compared only with runs of the same size)."""
+    folder = next((each.dir for each in manifest.load() if each.number == lesson), f"lesson-{lesson}")
+    size = os.environ.get("DOUBLES_SIZE")
+    return STATE_DIR / "benchmarks" / (f"{folder}-size-{size}" if size else folder)
 
 
 def duration(seconds: float) -> str:

@@ -46,8 +46,8 @@ from .oracle import agree, count_utf8, oracle, outcome, search, shown, text_stra
 # that catch byte comparisons ("H₂O": ₂ is E2 82 82, a double in bytes only).
 FIXED_ASCII = ["", "a", "aa", "aaa", "ab", "aAa", "abbcCddef", "\n\n", "a a  b"]
 FIXED_BEYOND_ASCII = ["éé", "H₂O", "日日本", "🦀🦀🐍", "ñandú", texts.make("accented", 300)]
-# Lessons with `every_input = true` also try lone surrogates (a str can hold one; UTF-8
-# cannot), bytes-like objects (the Rust functions take them) and types they must refuse.
+# Lessons whose `every_input` lists "str" also try lone surrogates (a str can hold one;
+# UTF-8 cannot) and look-alikes; "bytes-like", bytes-like objects and types to refuse.
 FIXED_SURROGATES = ["a\ud800\ud800b", "\udfff\udfff", "\ud83e\udd80"]
 # Look-alikes (oracle.LOOK_ALIKE): characters whose code points end in the same byte, or
 # the same two bytes, as "a" (0x61): code that reads a wide item as a narrower one takes
@@ -97,12 +97,12 @@ def long_inputs(bytes_like_too: bool) -> list[tuple[str, object]]:
 # matters: `just verify`, `just test` and the course's tests, benchmarks timed off.
 DOUBLES_SIZE = "2000"
 
-# What the TypeError of a lesson with `every_input` says: the tests the chapter shows match it.
+# What the TypeError of a lesson whose `every_input` lists "bytes-like" says: the tests the chapter shows match it.
 TAKES = "a str or a bytes-like object"
 
 
 def wrong_types() -> list:
-    """What the functions of a lesson with `every_input` must refuse with TypeError: no
+    """What the functions of a lesson whose `every_input` lists "bytes-like" must refuse with TypeError: no
     buffer at all, or a buffer whose items are wider than one byte."""
     import array
 
@@ -354,15 +354,17 @@ class Checker:
         the right answer's function, what to add when it fails there)."""
         from hypothesis import strategies as st
 
-        every = self.lesson.every_input
+        rust = item.startswith("string_doubles:")
+        every_str = "str" in self.lesson.every_input
+        buffers = "bytes-like" in self.lesson.every_input and rust
         ascii_only = item in manifest.ascii_only()
         # Small alphabets make doubles common; any character can still turn up.
         ascii_text = st.text(st.sampled_from("aAb \n") | st.characters(codec="ascii"), max_size=40)
-        any_text = text_strategy(surrogates=every)
+        any_text = text_strategy(surrogates=every_str)
         written = [(shown(text), text) for text in FIXED_ASCII]
         out = [(written, ascii_text.map(lambda t: (shown(t), t)), self.count, "")]
-        if every or not ascii_only:
-            beyond = FIXED_BEYOND_ASCII + (FIXED_SURROGATES + FIXED_LOOK_ALIKES if every else [])
+        if every_str or not ascii_only:
+            beyond = FIXED_BEYOND_ASCII + (FIXED_SURROGATES + FIXED_LOOK_ALIKES if every_str else [])
             expect = self.count_utf8 if ascii_only else self.count
             note = (
                 " It is right on ASCII text: beyond ASCII, it must count the bytes of the text's UTF-8"
@@ -371,12 +373,11 @@ class Checker:
                 else " It is right on ASCII text: only characters beyond ASCII trip it."
             )
             out.append(([(shown(t), t) for t in beyond], any_text.map(lambda t: (shown(t), t)), expect, note))
-        rust = item.startswith("string_doubles:")
-        if every and rust:
+        if buffers:
             fixed = [form for data in FIXED_BYTES for form in bytes_like(data)]
             strategy = st.binary(max_size=40).flatmap(lambda data: st.sampled_from(bytes_like(data)))
             out.append((fixed, strategy, self.count, " It is right on str: only bytes-like objects trip it."))
-        long = self.long_inputs(every and rust)
+        long = self.long_inputs(buffers)
         note = (
             " It is right on every short input: only long ones trip it. Look at where your chunks, blocks "
             "and counters end (a u8 counts to 255, then wraps)."
@@ -415,8 +416,7 @@ class Checker:
                 found = failure, expect, note
                 break
         if found is None:
-            every = self.lesson.every_input and item.startswith("string_doubles:")
-            if not every or self.promises(item, function):
+            if not item.startswith("string_doubles:") or self.promises(item, function):
                 beyond = ", and the count of UTF-8 bytes beyond ASCII" if item in manifest.ascii_only() else ""
                 self.passed.append(f"{item} gives the Python loop's answers{beyond}")
             return
@@ -441,9 +441,10 @@ class Checker:
             self.problem(f"{item}({written}) gave {got!r}; {right}.{note}")
 
     def promises(self, item: str, function) -> bool:
-        """`every_input`'s other promises: a clear TypeError for what it does not take, and no
-        UTF-8 copy left inside the str it was given. False (and a problem) if one fails."""
-        for wrong in wrong_types():
+        """`every_input`'s other promises: for "bytes-like", a clear TypeError for what it does
+        not take; for "str", no UTF-8 copy left inside the str it was given. False (and a
+        problem) if one fails."""
+        for wrong in wrong_types() if "bytes-like" in self.lesson.every_input else []:
             got = outcome(function, wrong)
             if isinstance(got, TypeError) and TAKES not in str(got):
                 self.problem(
@@ -458,6 +459,8 @@ class Checker:
                     "bytes-like object."
                 )
                 return False
+        if "str" not in self.lesson.every_input:
+            return True
         text = "é" * 1000  # one byte per character in the str, two in UTF-8
         before = sys.getsizeof(text)
         outcome(function, text)

@@ -64,15 +64,17 @@ LESSON_KEYS = {
     "title": Key("str"),
     "verify": Key("list of str", pattern=re.compile(rf"{FUNCTION.pattern}|{'|'.join(re.escape(c) for c in CHECKS)}")),
     "hint": Key("text"),
-    # The Rust functions this lesson introduces or changes: `just race` builds each from
+    # The Rust functions whose speed this lesson's step changes: `just race` builds each from
     # this lesson's checkpoint, in debug and in release, and races both.
     "contenders": Key("list of str", required=False, default=(), pattern=RUST_FUNCTION),
     # where `just exercise-N` starts, a folder under lessons/ ("": the previous checkpoint)
     "start": Key("str", required=False, default=""),
-    # true: `just verify` tries every input the step promises to handle (lone surrogates,
-    # bytes-like objects, wrong types, no UTF-8 copy left in the str); see check.py
-    "every_input": Key("bool", required=False, default=False),
-    # Files the step adds that no other check reads (build.rs, core/Cargo.toml): each must
+    # The kinds of input the step promises to handle, each of which `just verify` tries
+    # (check.py): "str", every str (lone surrogates and look-alike characters too, and no
+    # UTF-8 copy left inside it); "bytes-like", bytes, bytearray, memoryview and numpy
+    # arrays (strided views too), and a TypeError that says what it takes for the rest
+    "every_input": Key("list of str", required=False, default=(), pattern=re.compile(r"str|bytes-like")),
+    # Files the step adds that no other check reads (core/Cargo.toml, core/src/lib.rs): each must
     # be in the working copy.
     "required_files": Key("list of str", required=False, default=()),
     # Commands the chapter runs, "script.py --option value": each must run with the
@@ -162,7 +164,7 @@ class Lesson:
     hint: str
     contenders: tuple[str, ...] = ()
     start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
-    every_input: bool = False  # verify tries lone surrogates, bytes-like objects and wrong types
+    every_input: tuple[str, ...] = ()  # "str", "bytes-like": the inputs verify tries beyond ASCII text
     required_files: tuple[str, ...] = ()
     runs: tuple[str, ...] = ()
     property_tests: tuple[str, ...] = ()

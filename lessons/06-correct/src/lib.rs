@@ -3,45 +3,48 @@ use pyo3::prelude::*;
 use pyo3::types::PyString;
 
 /// Count doubles, in Rust: `import string_doubles` in Python.
-///
-/// This crate is only the binding: it turns Python objects into slices and hands them
-/// to the `doubles_core` crate (core/), where the counting is, with no Python in it.
 #[pymodule]
 mod string_doubles {
-    use super::{count_buffer, count_str, count_utf8};
+    use super::{count_str, count_utf8};
     use pyo3::prelude::*;
     use pyo3::types::PyString;
 
     // ANCHOR: count_doubles
     /// Count the places where a character is followed by the same character.
     ///
-    /// Takes a str (any str: each character is compared, as the Python loop does) or a
-    /// bytes-like object (bytes, bytearray, memoryview, a numpy array of one-byte items),
-    /// whose bytes are compared.
+    /// Takes any str, lone surrogates included: each character is compared, as the
+    /// Python loop does.
     #[pyfunction]
-    fn count_doubles(val: &Bound<'_, PyAny>) -> PyResult<u64> {
-        match val.cast::<PyString>() {
-            Ok(text) => count_str(text),
-            Err(_) => count_buffer(val, "count_doubles"),
-        }
+    fn count_doubles(val: &Bound<'_, PyString>) -> PyResult<u64> {
+        count_str(val)
     }
     // ANCHOR_END: count_doubles
 
     // ANCHOR: count_doubles_bytes
-    /// Count the places where a byte is followed by the same byte.
-    ///
-    /// A str is counted over its UTF-8 encoding, as the tutorial's bytes version did
-    /// (beyond ASCII, that is not the count of doubled characters).
+    /// Count the places where a byte of the text's UTF-8 is followed by the same byte,
+    /// as the tutorial's bytes version did (beyond ASCII, that is not the count of
+    /// doubled characters).
     #[pyfunction]
-    fn count_doubles_bytes(val: &Bound<'_, PyAny>) -> PyResult<u64> {
-        match val.cast::<PyString>() {
-            Ok(text) => count_utf8(text),
-            Err(_) => count_buffer(val, "count_doubles_bytes"),
-        }
+    fn count_doubles_bytes(val: &Bound<'_, PyString>) -> PyResult<u64> {
+        count_utf8(val)
     }
     // ANCHOR_END: count_doubles_bytes
 }
 // ANCHOR_END: module
+
+// ANCHOR: count_items
+/// The loop of the lessons before, over a slice of items: `u8`, `u16` or `u32`, or any
+/// other type whose values can be compared with `==`.
+fn count_items<T: PartialEq>(items: &[T]) -> u64 {
+    let mut total = 0;
+    for (a, b) in items.iter().zip(items.iter().skip(1)) {
+        if a == b {
+            total += 1;
+        }
+    }
+    total
+}
+// ANCHOR_END: count_items
 
 // ANCHOR: count_str
 /// Count the doubled characters of a str where CPython keeps them: no copy, no decoding.
@@ -49,7 +52,6 @@ mod string_doubles {
 /// CPython stores a str in the narrowest of three kinds that holds all its characters:
 /// one byte per character (Latin-1), two (UCS-2) or four (UCS-4). Each item is one code
 /// point, lone surrogates included, so comparing items compares characters.
-#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
 fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
     use pyo3::types::string::PyStringData;
 
@@ -62,22 +64,10 @@ fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
     // str's storage never changes once the str is made, on the free-threaded build too.
     let data = unsafe { text.data() }?;
     Ok(match data {
-        PyStringData::Ucs1(items) => doubles_core::count_doubles(items),
-        PyStringData::Ucs2(items) => doubles_core::count_doubles(items),
-        PyStringData::Ucs4(items) => doubles_core::count_doubles(items),
+        PyStringData::Ucs1(items) => count_items(items),
+        PyStringData::Ucs2(items) => count_items(items),
+        PyStringData::Ucs4(items) => count_items(items),
     })
-}
-
-/// Where the storage is out of reach (the stable ABI, PyPy, GraalPy): ask Python for
-/// UTF-32, one four-byte item per character. "surrogatepass" keeps lone surrogates,
-/// which the Python loop counts like any other character. A copy, but a right answer.
-#[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
-fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
-    use pyo3::types::PyBytes;
-
-    let utf32 = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
-    let (chars, _) = utf32.cast::<PyBytes>()?.as_bytes().as_chunks::<4>();
-    Ok(doubles_core::count_doubles(chars))
 }
 // ANCHOR_END: count_str
 
@@ -88,74 +78,6 @@ fn count_utf8(text: &Bound<'_, PyString>) -> PyResult<u64> {
     // lone surrogate, as str.encode() does. (`text.to_str()` would avoid that copy for
     // ASCII text, but for any other str CPython would keep a UTF-8 copy inside it.)
     let utf8 = text.encode_utf8()?;
-    Ok(doubles_core::count_doubles(utf8.as_bytes()))
+    Ok(count_items(utf8.as_bytes()))
 }
 // ANCHOR_END: count_utf8
-
-// ANCHOR: count_buffer
-/// Count equal neighbouring bytes of a bytes-like object: anything that shares its
-/// memory through Python's buffer protocol, one byte per item, in one dimension.
-///
-/// A `bytes` is counted where it lies: its bytes never change. Any other object's
-/// memory can be written while we read it, by another thread (on the free-threaded
-/// build, or by code that lets go of the GIL, as numpy does in its loops), so its bytes
-/// are copied out first, by CPython under the buffer it lends us, and the copy counted.
-fn count_buffer(val: &Bound<'_, PyAny>, function: &str) -> PyResult<u64> {
-    use pyo3::buffer::PyUntypedBuffer;
-    use pyo3::exceptions::{PyTypeError, PyValueError};
-    use pyo3::types::PyBytes;
-
-    if let Ok(bytes) = val.cast::<PyBytes>() {
-        return Ok(doubles_core::count_doubles(bytes.as_bytes()));
-    }
-    let accepts = "a str or a bytes-like object (bytes, bytearray, memoryview, a numpy array of one-byte items)";
-    // The type's name is looked up only when there is an error to report.
-    let type_name = || {
-        val.get_type()
-            .name()
-            .map_or_else(|_| "object".to_owned(), |name| name.to_string())
-    };
-    let buffer = PyUntypedBuffer::get(val).map_err(|err| {
-        if err.is_instance_of::<PyTypeError>(val.py()) {
-            PyTypeError::new_err(format!("{function}() takes {accepts}, not {}", type_name()))
-        } else {
-            err // the object has a buffer, and giving it failed: say what Python said
-        }
-    })?;
-    if buffer.item_size() != 1 {
-        return Err(PyTypeError::new_err(format!(
-            "{function}() takes {accepts}; this {} has items of {} bytes",
-            type_name(),
-            buffer.item_size()
-        )));
-    }
-    if buffer.dimensions() != 1 {
-        return Err(PyValueError::new_err(format!(
-            "{function}() takes a one-dimensional sequence of bytes; this {} has {} dimensions \
-             (flatten it first, e.g. with numpy's .ravel())",
-            type_name(),
-            buffer.dimensions()
-        )));
-    }
-    // `to_vec` copies the items in order, side by side, strided views such as
-    // memoryview(data)[::2] or a numpy slice a[::3] included.
-    let copy = buffer.as_typed::<Byte>()?.to_vec(val.py())?;
-    let bytes: Vec<u8> = copy.into_iter().map(|Byte(byte)| byte).collect();
-    Ok(doubles_core::count_doubles(&bytes))
-}
-
-/// One item of a bytes-like object, whatever its format calls it (`B`, `b`, `c`, `?`):
-/// we compare the bytes, not what they stand for.
-#[derive(Clone, Copy)]
-#[repr(transparent)]
-struct Byte(u8);
-
-// SAFETY: PyO3 reads buffer items as `Element`s, which must be valid for every item the
-// buffer can hold. PyO3 itself checks that the items are one byte (the size of `Byte`),
-// and every value of one byte is a valid `u8`, so every format is compatible.
-unsafe impl pyo3::buffer::Element for Byte {
-    fn is_compatible_format(_format: &std::ffi::CStr) -> bool {
-        true
-    }
-}
-// ANCHOR_END: count_buffer

@@ -1,4 +1,4 @@
-"""Lesson 7: a small analysis to profile. Which lines of a text have the most doubles?
+"""Lesson 8: a small analysis to profile. Which lines of a text have the most doubles?
 
     python analyse.py                # 500,000 lines of made-up text
     python analyse.py --lines 1000   # a quick run

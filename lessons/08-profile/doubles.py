@@ -1,4 +1,4 @@
-"""Lesson 7: where does the time go? analyse.py to profile, and the cost of one call.
+"""Lesson 8: where does the time go? analyse.py to profile, and the cost of one call.
 
 Build the Rust module, then run the tests and the benchmarks:
     maturin develop

@@ -1,4 +1,4 @@
-"""Lesson 8: as fast as memory allows, with vector instructions, and still right.
+"""Lesson 9: as fast as memory allows, with vector instructions, and still right.
 
 Build the Rust module, then run the tests and the benchmarks:
     maturin develop

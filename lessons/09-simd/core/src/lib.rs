@@ -31,7 +31,7 @@ pub unsafe trait Item: Copy + PartialEq + 'static {
 
 macro_rules! chosen_once {
     ($item:ty) => {
-        // SAFETY: unsigned integers and arrays of bytes have no padding, and two of them
+        // SAFETY: unsigned integers have no padding, and two of them
         // are equal exactly when their bytes are.
         unsafe impl Item for $item {
             fn kernel() -> fn(&[$item]) -> u64 {
@@ -46,7 +46,6 @@ macro_rules! chosen_once {
 chosen_once!(u8);
 chosen_once!(u16);
 chosen_once!(u32);
-chosen_once!([u8; 4]); // a character as four UTF-32 bytes (the binding's fallback)
 
 /// The fastest kernel this processor can run: AVX2 where it has it (and where it is
 /// not compiled out by the `portable` feature), the portable one everywhere else.

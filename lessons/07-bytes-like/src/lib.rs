@@ -49,7 +49,6 @@ mod string_doubles {
 /// CPython stores a str in the narrowest of three kinds that holds all its characters:
 /// one byte per character (Latin-1), two (UCS-2) or four (UCS-4). Each item is one code
 /// point, lone surrogates included, so comparing items compares characters.
-#[cfg(not(any(Py_LIMITED_API, PyPy, GraalPy)))]
 fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
     use pyo3::types::string::PyStringData;
 
@@ -66,18 +65,6 @@ fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
         PyStringData::Ucs2(items) => doubles_core::count_doubles(items),
         PyStringData::Ucs4(items) => doubles_core::count_doubles(items),
     })
-}
-
-/// Where the storage is out of reach (the stable ABI, PyPy, GraalPy): ask Python for
-/// UTF-32, one four-byte item per character. "surrogatepass" keeps lone surrogates,
-/// which the Python loop counts like any other character. A copy, but a right answer.
-#[cfg(any(Py_LIMITED_API, PyPy, GraalPy))]
-fn count_str(text: &Bound<'_, PyString>) -> PyResult<u64> {
-    use pyo3::types::PyBytes;
-
-    let utf32 = text.call_method1("encode", ("utf-32-le", "surrogatepass"))?;
-    let (chars, _) = utf32.cast::<PyBytes>()?.as_bytes().as_chunks::<4>();
-    Ok(doubles_core::count_doubles(chars))
 }
 // ANCHOR_END: count_str
 
