@@ -198,8 +198,7 @@ def test_verify_shows_cargos_reason_and_the_warnings_of_a_build_that_works(cours
     assert result.returncode != 0
     said = result.stderr
     assert "unused manifest key: dependancies" in said
-    assert "failed to run custom build command" in said and "Caused by:" in said
-    assert "requires a direct dependency on `pyo3`" in said
+    assert "cannot find module or crate `pyo3`" in said  # the first error, whole
 
 
 @pytest.mark.slow
