@@ -435,7 +435,7 @@ def _full_size_race(out: Path) -> str:
     ]
     load = {"cpus": 2, "loadavg_before": 0.5, "loadavg_after": 0.7, "busy_elsewhere_cpus": 0.4, "seconds": 60.0}
     m = measure.Measurement(contenders, workloads, answers, rounds=rounds, budget=60.0, load=load)
-    return race.render(m, report.stamp(), race.RACE_SIZE)
+    return race.render(m, report.new_stamp(), race.RACE_SIZE)
 
 
 @pytest.fixture(scope="module")

@@ -178,5 +178,5 @@ def render(vs: list[Version], loop, stamp: dict) -> str:
 def write_report() -> None:
     """Compute correct.md and publish it with the other results."""
     print("Checking who is right beyond ASCII, and what a call costs in memory...", flush=True)
-    stamp = report.stamp()
+    stamp = report.new_stamp()
     results.publish("correct", render(versions(), oracle.oracle(), stamp), stamp)

@@ -379,12 +379,12 @@ def run(
     contenders = roster.make()
     print(f"Checking {len(contenders)} versions on {len(workloads)} inputs against the Python loop...", flush=True)
     answers, args = check(contenders, workloads)
-    m = Measurement(contenders, workloads, answers, budget=None if rounds else budget, seed=seed)
+    measurement = Measurement(contenders, workloads, answers, budget=None if rounds else budget, seed=seed)
     if check_only:
-        return m
+        return measurement
     for w in workloads:
         for c in contenders:
-            m.loops.setdefault(w["id"], {})[c.id] = calibrate(c.run, args[w["id"], c.id])
+            measurement.loops.setdefault(w["id"], {})[c.id] = calibrate(c.run, args[w["id"], c.id])
     each = f"{rounds} rounds in each" if rounds else f"{budget:g} s shared"
     print(f"Timing in {workers} worker processes, one after another ({each})...", flush=True)
     with tempfile.TemporaryDirectory(prefix="course-timing-") as tmp, LoadWatch() as watch:
@@ -396,15 +396,15 @@ def run(
             # an equal share of what is left: a worker that overran shortens the next ones
             now = time.monotonic()
             deadline = now + max(0.0, budget - (now - start)) / (workers - k)
-            spec = {"roster": [roster.function, list(roster.args)], "workloads": workloads, "loops": m.loops,
+            spec = {"roster": [roster.function, list(roster.args)], "workloads": workloads, "loops": measurement.loops,
                     "seed": seed, "worker": k, "rounds": rounds, "deadline": deadline, "texts": tmp,
                     "out": str(folder / f"worker-{k}.json")}  # fmt: skip
             for record in _in_worker(spec):
-                m.rounds.append(record["seconds_per_call"])
-                m.orders.append([tuple(pair) for pair in record["order"]])
-                m.workers.append(k)
-    m.load = watch.summary()
-    return m
+                measurement.rounds.append(record["seconds_per_call"])
+                measurement.orders.append([tuple(pair) for pair in record["order"]])
+                measurement.workers.append(k)
+    measurement.load = watch.summary()
+    return measurement
 
 
 def _in_worker(spec: dict) -> list[dict]:
@@ -533,24 +533,35 @@ def across_workers(values: np.ndarray, workers: np.ndarray) -> Estimate:
     return Estimate(math.exp(mean), math.exp(mean - half), math.exp(mean + half), n)
 
 
-def time_of(m: Measurement, workload: str, contender: str) -> Estimate | None:
-    return across_workers(m.times(workload, contender), m.worker_of_round) if m.timed else None
+def time_of(measurement: Measurement, workload: str, contender: str) -> Estimate | None:
+    return (
+        across_workers(measurement.times(workload, contender), measurement.worker_of_round)
+        if measurement.timed
+        else None
+    )
 
 
-def paired_ratio(m: Measurement, workload: str, contender: str, versus: str) -> Estimate | None:
+def paired_ratio(measurement: Measurement, workload: str, contender: str, versus: str) -> Estimate | None:
     """contender's time / versus's time, round by round: below 1 means contender is faster."""
-    if not m.timed:
+    if not measurement.timed:
         return None
-    return across_workers(m.times(workload, contender) / m.times(workload, versus), m.worker_of_round)
+    return across_workers(
+        measurement.times(workload, contender) / measurement.times(workload, versus), measurement.worker_of_round
+    )
 
 
-def cross_ratio(m: Measurement, contender: str, workload: str, versus: str, scale: float = 1.0) -> Estimate | None:
+def cross_ratio(
+    measurement: Measurement, contender: str, workload: str, versus: str, scale: float = 1.0
+) -> Estimate | None:
     """One contender's time on `workload` / its time on `versus`, divided by `scale`,
     paired round by round (both were timed in every round): e.g. time per byte of a wider
     text against an ASCII one, with scale = bytes per character."""
-    if not m.timed:
+    if not measurement.timed:
         return None
-    return across_workers(m.times(workload, contender) / m.times(versus, contender) / scale, m.worker_of_round)
+    return across_workers(
+        measurement.times(workload, contender) / measurement.times(versus, contender) / scale,
+        measurement.worker_of_round,
+    )
 
 
 # --- command lines -----------------------------------------------------------------------

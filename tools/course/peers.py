@@ -12,7 +12,7 @@ import numpy as np
 
 from . import contenders, manifest
 from . import oracle as oracles
-from .measure import Contender, load_extension, rust_contenders  # noqa: F401  (tests use load_extension)
+from .measure import Contender, rust_contenders
 
 ORACLE = "python-zip"
 FIND = "reference-bytes-find"
