@@ -475,7 +475,7 @@ def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, cha
 
 def test_the_race_chapter_shows_every_contenders_code():
     """Every race contender's code is in the chapter, included by anchor, never pasted."""
-    from course import contenders, correct
+    from course import contenders
 
     specs = set(INCLUDE.findall(chapter_text(RACE_CHAPTER)))
     source = Path(contenders.__file__).read_text()
@@ -485,7 +485,7 @@ def test_the_race_chapter_shows_every_contenders_code():
         assert f"../../lessons/{lesson.dir}/src/lib.rs:{function}" in specs, (lesson.dir, function)
     folder, oracle = manifest.manifest().oracle
     assert f"../../lessons/{folder}/doubles.py:{oracle}" in specs
-    for lesson, function in correct.python_versions():
+    for lesson, function in manifest.python_functions():
         assert f"../../lessons/{lesson.dir}/doubles.py:{function}" in specs, (lesson.dir, function)
 
 

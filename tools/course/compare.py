@@ -19,10 +19,11 @@ WORKERS = 10
 
 
 def contenders() -> list[measure.Contender]:
-    """The Python loop, and the compare lesson's count_doubles built debug and release
-    (measure.Roster makes them again in every worker)."""
+    """The Python loop, and the compare lesson's Rust function (manifest.compare_lesson)
+    built debug and release (measure.Roster makes them again in every worker)."""
     lesson = manifest.compare_lesson()
-    return [peers.oracle(), *measure.rust_contenders([(lesson, "count_doubles")], measure.PROFILES)]
+    (function,) = lesson.rust_functions  # one: the manifest checks it
+    return [peers.oracle(), *measure.rust_contenders([(lesson, function)], measure.PROFILES)]
 
 
 def render(measurement: measure.Measurement, stamp: dict, lesson: manifest.Lesson, roles: dict[str, str]) -> str:
@@ -31,6 +32,7 @@ def render(measurement: measure.Measurement, stamp: dict, lesson: manifest.Lesso
     by_role = {role: rows[workload["id"], cid] for role, cid in roles.items()}
     md = ["<!-- Written by `just compare`: measured on this machine, not typed in. -->", ""]
     md += [warning, ""] if (warning := report.wrong_answer_warning(measurement)) else []
+    (function,) = lesson.rust_functions
     md.append(f"Lesson {lesson.number}'s Rust, built twice, against the Python loop on {workload['label']}.")
     md.append("")
     if measurement.timed:
@@ -43,7 +45,7 @@ def render(measurement: measure.Measurement, stamp: dict, lesson: manifest.Lesso
         md += [f"The release build was {report.relative(release)} than the debug build of the same code.", ""]
         md += report.claims_section(measurement, workload["id"], roles)
         report.bar_chart(list(by_role.values()), results.RESULTS_DIR / "compare.png",
-                         f"Same Rust, two builds: count_doubles on {workload['size']:,} letters", stamp)  # fmt: skip
+                         f"Same Rust, two builds: {function} on {workload['size']:,} letters", stamp)  # fmt: skip
         md += ["![The Python loop, the debug build and the release build, timed](results/compare.png)", ""]
     md += [report.stamp_markdown(stamp), ""]
     return "\n".join(md)

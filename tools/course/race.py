@@ -32,20 +32,22 @@ WORKERS = 5
 
 def contenders() -> list[measure.Contender]:
     """Everyone in the race, the oracle first (measure.Roster makes them again in every worker)."""
-    return [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
-            *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
+    return [*peers.python_contenders(), *peers.python_from_lessons(), *peers.numpy_contenders(),
+            *peers.numba_contenders(), *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
 
 
 def roles(contenders: list[measure.Contender]) -> dict[str, str]:
-    """The contenders the tutorial's claims are about, by role."""
-    ids = [c.id for c in contenders]
-
-    def rust(function: str, build: str) -> str | None:
-        return next((i for i in ids if i.startswith(f"rust-{function}-lesson") and i.endswith(f"-{build}")), None)
-
-    found = {"python": peers.ORACLE, "numpy": "numpy-sum", "debug": rust("count_doubles", "debug"),
-             "release": rust("count_doubles", "release"), "bytes": rust("count_doubles_bytes", "release")}  # fmt: skip
-    return {role: cid for role, cid in found.items() if cid in ids}
+    """The contenders the tutorial's claims are about, by role: the oracle plays "python",
+    and each lesson's `roles` (lessons/lessons.toml) give the others to its versions."""
+    found = {"python": peers.ORACLE} if any(c.id == peers.ORACLE for c in contenders) else {}
+    for lesson in manifest.load():
+        for role, player in lesson.roles:
+            function, _, build = player.partition(" ")
+            playing = [c.id for c in contenders if c.lesson == lesson.number and c.function == function
+                       and (not build or c.family == f"rust-{build}")]  # fmt: skip
+            if playing:
+                found[role] = playing[0]
+    return found
 
 
 # Bytes per character in CPython's storage of each kind of text.
@@ -184,7 +186,7 @@ def beyond_ascii_table(measurement: Measurement, rows: dict, beyond: list[dict])
         elif row.answer.correct:
             mark = "✓"
         else:
-            mark = f"✗ {row.answer.got:,}, not {row.answer.expected:,}"
+            mark = f"✗ {measure.said(row.answer.got)}, not {measure.said(row.answer.expected)}"
         if not row.answer.correct and not row.wrong_as_documented:
             mark += " ⚠ **a bug**"
         if row.ratio is None:
@@ -221,8 +223,8 @@ def render(measurement: Measurement, stamp: dict, race_size: int) -> str:
 
     md += [f"### The race: {race['label']}", "", report.time_table(race_rows), ""]
     if measurement.timed:
-        report.bar_chart(race_rows, out / "race-1m.png", f"count_doubles on {race_size:,} random ASCII letters", stamp,
-                         log=True)  # fmt: skip
+        title = f"{manifest.manifest().oracle[1]} on {race_size:,} random ASCII letters"
+        report.bar_chart(race_rows, out / "race-1m.png", title, stamp, log=True)
         md += [f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)", ""]
         md += report.claims_section(
             measurement, race["id"], roles(measurement.contenders), targets(measurement, race, letters, beyond)

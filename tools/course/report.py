@@ -60,7 +60,7 @@ class Row:
         if self.answer.correct:
             return "✓ right"
         why = " (compares bytes, not characters)" if self.wrong_as_documented else " ⚠ **a bug**"
-        return f"✗ **wrong**: {self.answer.got:,}, not {self.answer.expected:,}{why}"
+        return f"✗ **wrong**: {measure.said(self.answer.got)}, not {measure.said(self.answer.expected)}{why}"
 
 
 def rows(measurement: Measurement) -> dict[tuple[str, str], Row]:
