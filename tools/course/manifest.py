@@ -31,7 +31,6 @@ RUST_FUNCTION = re.compile(r"string_doubles:\w+")
 CHECKS = {
     "release-build": "pyproject.toml asks maturin for a release build",
     "line-tables": "the release builds of the course's crates keep line tables, for the profilers",
-    "analyse.py": "the script analyse.py runs, and its counts are the Python loop's",
     "vectorized": "each Rust function costs under a few machine instructions per character of ASCII text",
 }
 # The kinds of input a lesson's `benchmarks` may ask a benchmark to time a function on:
@@ -90,6 +89,9 @@ LESSON_KEYS = {
     # Commands the chapter runs, "script.py --option value": each must run with the
     # course's Python in the working copy, exit 0 and print something.
     "runs": Key("list of str", required=False, default=(), pattern=re.compile(r"[\w./-]+\.py( .*)?")),
+    # Commands of `runs` whose counts must be the Python loop's: each must print the same
+    # with every Rust function the lesson verifies replaced by the oracle (check.py).
+    "runs_agree": Key("list of str", required=False, default=()),
     # Functions ("module:function") that doubles.py's property tests (hypothesis' @given)
     # must call: the step's tests, not only its code.
     "property_tests": Key("list of str", required=False, default=(), pattern=FUNCTION),
@@ -180,6 +182,7 @@ class Lesson:
     every_input: bool = False  # verify tries lone surrogates, bytes-like objects and wrong types
     required_files: tuple[str, ...] = ()
     runs: tuple[str, ...] = ()
+    runs_agree: tuple[str, ...] = ()
     property_tests: tuple[str, ...] = ()
     benchmarks: tuple[str, ...] = ()
     no_copy: tuple[str, ...] = ()
@@ -327,6 +330,11 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
             f"Rust function its 'verify' names, and it names {len(compared[0].rust_functions)}"
         )
     _check_roles(lessons, source)
+    for lesson in lessons:
+        for command in lesson.runs_agree:
+            if command not in lesson.runs:
+                raise CourseError(f"{source}, lesson {lesson.number}: 'runs_agree' names {command!r}, which is "
+                                  "not in its 'runs'")  # fmt: skip
     scripts = [lesson.number for lesson in lessons if lesson.profile_script]
     if len(scripts) > 1:
         raise CourseError(f"{source}: only one lesson may have a 'profile_script' (lessons {scripts} do)")
