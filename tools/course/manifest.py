@@ -30,7 +30,7 @@ RUST_FUNCTION = re.compile(r"string_doubles:\w+")
 # the two lists agree, and this module imports no check.
 CHECKS = {
     "release-build": "pyproject.toml asks maturin for a release build",
-    "line-tables": "the release builds of the course's crates keep line tables, for the profilers",
+    "line-tables": "the release builds of the working copy's crates keep line tables, for the profilers",
     "vectorized": "each Rust function costs under a few machine instructions per character of ASCII text",
 }
 # The kinds of input a lesson's `benchmarks` may ask a benchmark to time a function on:
@@ -61,8 +61,9 @@ COMPARE_REPORT = "compare"
 class Key:
     """One key of the manifest: the type its value must have, and its default if optional."""
 
-    kind: str  # "int", "number", "bool", "str", "text" (a str, stripped), "list of str", "table of str",
-    # "tables"
+    # "int", "number", "bool", "str", "text" (a str, stripped), "list of str", "table of str"
+    # (names to strings, kept as (name, string) pairs in order), "tables"
+    kind: str
     required: bool = True
     default: Any = None
     pattern: re.Pattern | None = None  # what each string must look like ("str", "list of str", "table of str")
