@@ -435,7 +435,7 @@ def _full_size_race(out: Path) -> str:
     ]
     load = {"cpus": 2, "loadavg_before": 0.5, "loadavg_after": 0.7, "busy_elsewhere_cpus": 0.4, "seconds": 60.0}
     m = measure.Measurement(contenders, workloads, answers, rounds=rounds, budget=60.0, load=load)
-    return race.render(m, report.stamp(), race.RACE_SIZE)
+    return race.render(m, report.new_stamp(), race.RACE_SIZE)
 
 
 @pytest.fixture(scope="module")
@@ -475,7 +475,7 @@ def test_the_reports_tables_fit_the_page_at_1280_px(browser, full_size_site, cha
 
 def test_the_race_chapter_shows_every_contenders_code():
     """Every race contender's code is in the chapter, included by anchor, never pasted."""
-    from course import contenders, correct
+    from course import contenders
 
     specs = set(INCLUDE.findall(chapter_text(RACE_CHAPTER)))
     source = Path(contenders.__file__).read_text()
@@ -485,7 +485,7 @@ def test_the_race_chapter_shows_every_contenders_code():
         assert f"../../lessons/{lesson.dir}/src/lib.rs:{function}" in specs, (lesson.dir, function)
     folder, oracle = manifest.manifest().oracle
     assert f"../../lessons/{folder}/doubles.py:{oracle}" in specs
-    for lesson, function in correct.python_versions():
+    for lesson, function in manifest.python_functions():
         assert f"../../lessons/{lesson.dir}/doubles.py:{function}" in specs, (lesson.dir, function)
 
 

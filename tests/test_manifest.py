@@ -157,11 +157,39 @@ def _edit_bad_verify(data):
 
 
 def _edit_unknown_top_key(data):
-    data["comapre"] = {"lesson": 3}
+    data["comapre"] = {"lesson": 3}  # a misspelt key of any kind
 
 
-def _edit_compare_lesson(data):
-    data["compare"]["lesson"] = 42
+def _compared(data):
+    """The entry of the lesson `just compare` builds: the first that lists its report."""
+    return next(entry for entry in data["lesson"] if manifest.COMPARE_REPORT in entry.get("reports", []))
+
+
+def _edit_compare_two_functions(data):
+    _compared(data)["verify"].append("string_doubles:count_doubles_twice")
+
+
+def _players(data):
+    return next(entry for entry in data["lesson"] if entry.get("roles"))
+
+
+def _edit_unknown_role(data):
+    _players(data)["roles"]["fastest"] = _players(data)["roles"].popitem()[1]
+
+
+def _edit_role_given_twice(data):
+    first, second = [entry for entry in data["lesson"] if entry.get("roles")][:2]
+    second["roles"].update(first["roles"])
+
+
+def _edit_role_played_by_a_stranger(data):
+    role = next(iter(_players(data)["roles"]))
+    _players(data)["roles"][role] = "string_doubles:count_nothing release"
+
+
+def _edit_role_without_a_build(data):
+    role, player = next((r, p) for r, p in _players(data)["roles"].items() if p.startswith("string_doubles:"))
+    _players(data)["roles"][role] = player.split(" ")[0]
 
 
 def _edit_bad_oracle(data):
@@ -202,7 +230,11 @@ BAD_EDITS = {
     "bad contender": (_edit_bad_contender, "lesson 5: 'contenders' must list strings like"),
     "bad verify item": (_edit_bad_verify, "lesson 1: 'verify' must list strings like"),
     "unknown top-level key": (_edit_unknown_top_key, "has an unknown key 'comapre'"),
-    "compare names no lesson": (_edit_compare_lesson, "[compare]: 'lesson' is 42, and there is no such lesson"),
+    "compare builds two functions": (_edit_compare_two_functions, "builds the one Rust function its 'verify' names"),
+    "unknown role": (_edit_unknown_role, "'roles' gives 'fastest', which no claim is about"),
+    "role given twice": (_edit_role_given_twice, "which lesson"),
+    "role played by a stranger": (_edit_role_played_by_a_stranger, "string_doubles:count_nothing, which is not in"),
+    "role without a build": (_edit_role_without_a_build, "'roles' must map each name to a string like"),
     "oracle names no lesson": (_edit_bad_oracle, "'oracle' is '99-nowhere:count_doubles', and no lesson has"),
     "target without versus": (_edit_target_without_versus, ", target 1: 'versus' names the contender"),
     "target bound not a number": (_edit_target_bound_of_wrong_type, "target 1: 'at_most' must be a number, not '5x'"),

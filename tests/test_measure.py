@@ -38,11 +38,12 @@ def test_compare_checks_every_answer_and_times_nothing_with_check_only(tmp_path)
     result = course(tmp_path, *TINY_COMPARE, CHECK_ONLY)
     assert result.returncode == 0, result.stdout + result.stderr
     data = raw(tmp_path, "compare")
-    lesson = manifest.compare_lesson()
+    lesson = manifest.compare_lesson()  # the first lesson that lists the compare report
+    assert manifest.COMPARE_REPORT in lesson.reports
+    (function,) = lesson.rust_functions
     assert [c["id"] for c in data["contenders"]] == [
-        "python-zip",
-        f"rust-count_doubles-lesson{lesson.number}-debug",
-        f"rust-count_doubles-lesson{lesson.number}-release",
+        peers.ORACLE,
+        *(measure.rust_id(lesson, function, profile) for profile in measure.PROFILES),
     ]
     assert all(a["correct"] and a["got"] == a["expected"] for a in data["answers"])
     assert data["rounds"] == []
@@ -61,14 +62,20 @@ def untimed_race(tmp_path_factory):
 
 def test_race_runs_every_contender_on_every_workload(untimed_race):
     data = raw(untimed_race, "race")
-    ours = peers.python_contenders() + peers.numpy_contenders() + peers.numba_contenders() + peers.references()
+    ours = [*peers.python_contenders(), *peers.python_from_lessons(), *peers.numpy_contenders(),
+            *peers.numba_contenders(), *peers.references()]  # fmt: skip
     expected = {c.id for c in ours} | rust_ids(manifest.contender_functions())
     workloads = {"letters-10", "letters-100", "accented-60", "cjk-60", "emoji-60"}
     assert {(a["contender"], a["workload"]) for a in data["answers"]} == {(c, w) for c in expected for w in workloads}
     assert len(expected) >= 13
-    # the lessons' Rust functions come from the manifest, one per lesson that lists it
-    assert rust_ids(manifest.contender_functions()) >= {
-        "rust-count_doubles-lesson2-release", "rust-count_doubles_bytes-lesson5-debug"}  # fmt: skip
+    # the lessons' own functions come from the manifest, each from the lesson that lists it
+    from_lessons = {(c["lesson"], c["function"], c["family"]) for c in data["contenders"] if c["lesson"]}
+    rust = {(lesson.number, f"string_doubles:{function}", f"rust-{measure.build_name(profile)}")
+            for lesson, function in manifest.contender_functions() for profile in measure.PROFILES}  # fmt: skip
+    python = {(lesson.number, f"doubles:{function}") for lesson, function in manifest.python_functions()}
+    oracle = (manifest.oracle_lesson().number, f"doubles:{manifest.manifest().oracle[1]}")
+    assert {entry for entry in from_lessons if entry[2].startswith("rust-")} == rust
+    assert {entry[:2] for entry in from_lessons if not entry[2].startswith("rust-")} == python | {oracle}
 
 
 def test_race_checks_every_answer_against_the_python_loop(untimed_race):
@@ -93,8 +100,9 @@ def test_race_reports_byte_based_versions_wrong_beyond_ascii_and_keeps_them(unti
         if f"string_doubles:{function}" in manifest.ascii_only()
         for profile in ("dev", "release")
     }
-    assert "rust-count_doubles_bytes-lesson5-release" in rust_bytes
-    assert byte_based == {"numpy-sum", "numpy-count_nonzero", *rust_bytes}
+    assert rust_bytes, "the lessons race a Rust function that compares bytes"
+    python_bytes = {c.id for c in [*peers.python_from_lessons(), *peers.numpy_contenders()] if c.ascii_only}
+    assert byte_based == {*python_bytes, *rust_bytes}
     kinds = {w["id"]: w["kind"] for w in data["workloads"]}
     # every byte-based version, on every text beyond ASCII, and no other version
     wrong = {(a["contender"], kinds[a["workload"]]) for a in data["answers"] if not a["correct"]}
@@ -324,6 +332,52 @@ def test_runs_can_only_contradict_each_other_with_disjoint_intervals():
             assert not {"agrees", "disagrees"} <= words, (claim.id, words)
 
 
+def lesson_contenders_unbuilt() -> list[measure.Contender]:
+    """The race's contenders made from the lessons, each Rust one a stand-in (nothing built)."""
+    rust = [measure.Contender(measure.rust_id(lesson, function, profile), function,
+                              f"rust-{measure.build_name(profile)}", len, lesson=lesson.number,
+                              function=f"string_doubles:{function}")
+            for lesson, function in manifest.contender_functions() for profile in measure.PROFILES]  # fmt: skip
+    return [peers.oracle(), *peers.python_from_lessons(), *peers.numpy_contenders(), *rust]
+
+
+def test_every_role_of_the_tutorials_claims_is_played_as_the_manifest_says():
+    played = race.roles(lesson_contenders_unbuilt())
+    wanted = {role for claim in report.CLAIMS for role in (claim.subject, claim.versus)}
+    assert wanted <= {"python", *manifest.ROLES}, "report.CLAIMS names a role the manifest cannot give"
+    assert set(played) == wanted, "every role is given by a lesson's `roles` (lessons/lessons.toml)"
+    everyone = {c.id: c for c in lesson_contenders_unbuilt()}
+    for lesson in manifest.load():
+        for role, player in lesson.roles:
+            function, _, build = player.partition(" ")
+            c = everyone[played[role]]
+            assert (c.lesson, c.function) == (lesson.number, function), role
+            assert not build or c.family == f"rust-{build}", role
+    assert played["python"] == peers.ORACLE
+
+
+def test_an_answer_is_judged_by_the_oracles_rule():
+    """measure.check judges as verify does (oracle.agree): an exception is recorded as the
+    answer, wrong unless the loop raises the same kind, and True is not a count of 1."""
+
+    def boom(text):
+        raise ValueError("no")
+
+    cs = [peers.oracle(), measure.Contender("bool", "bool", "python", lambda text: True),
+          measure.Contender("boom", "boom", "python", boom),
+          measure.Contender("right", "right", "python", contenders.count_doubles_once)]  # fmt: skip
+    workload = texts.workload("letters", 10)
+    answers, _ = measure.check(cs, [workload])
+    by = {a.contender: a for a in answers}
+    assert by["right"].correct and by[peers.ORACLE].correct
+    assert isinstance(by["boom"].got, ValueError) and not by["boom"].correct
+    assert by["boom"].to_json()["got"] == "raised ValueError: no"
+    assert measure.said(by["boom"].got) == "raised ValueError"
+    assert not measure.Answer("bool", "w", 1, True).correct  # True == 1 in Python; not a count
+    assert measure.Answer("r", "w", ValueError("x"), ValueError("y")).correct  # the same kind of exception
+    assert by["right"].expected == peers.oracle().run(texts.make("letters", 10))
+
+
 def test_the_tutorials_claims_are_judged_from_paired_rounds():
     m = made_up({"debug": [1.5, 1.55, 1.6, 1.5, 1.52, 1.54], "release": [1 / 30] * 6}, [1, 2, 1, 3, 1, 1])
     judged = report.claims(m, "letters-10", {"python": "base", "debug": "debug", "release": "release"})
@@ -353,7 +407,7 @@ def test_the_sweep_names_the_sizes_at_which_a_version_is_clearly_faster():
 def full_size_rows():
     """A race as wide as `just race` makes it (every contender, every size), from made-up
     times: the longest names, the most lines."""
-    ours = peers.python_contenders() + peers.numpy_contenders() + peers.references()
+    ours = peers.python_contenders() + peers.python_from_lessons() + peers.numpy_contenders() + peers.references()
     rust = [measure.Contender(measure.rust_id(lesson, function, profile),
                               f"rust {function} (lesson {lesson.number}, {measure.build_name(profile)})",
                               f"rust-{measure.build_name(profile)}", len)
@@ -544,7 +598,8 @@ def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
         else:
             with pytest.raises(TypeError):
                 c.run(b"aa")
-        if "str" in lesson.every_input and function == "count_doubles":  # every str, lone surrogates too
+        compares_characters = f"string_doubles:{function}" not in manifest.ascii_only()
+        if "str" in lesson.every_input and compares_characters:  # every str, lone surrogates too
             assert c.run("a\ud800\ud800") == 1
         else:  # &str, or the bytes of a str's UTF-8: a lone surrogate has no UTF-8
             with pytest.raises(UnicodeEncodeError):
@@ -552,7 +607,8 @@ def test_the_rust_functions_refuse_bad_arguments_with_python_exceptions():
 
 
 def test_every_contender_has_a_stable_unique_id():
-    everyone = peers.python_contenders() + peers.numpy_contenders() + peers.numba_contenders() + peers.references()
+    everyone = [*peers.python_contenders(), *peers.python_from_lessons(), *peers.numpy_contenders(),
+                *peers.numba_contenders(), *peers.references()]  # fmt: skip
     ids = [c.id for c in everyone] + sorted(rust_ids(manifest.contender_functions()))
     assert len(ids) == len(set(ids))
     assert all(" " not in i and i == i.lower() for i in ids)

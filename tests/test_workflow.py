@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from course import manifest
+
 SAVED = re.compile(r"just restore (\S+)")
+LESSONS = manifest.load()
+# The first checkpoint with a crate of its own in core/, and the lesson before it.
+CORE = next(lesson for lesson in LESSONS if (lesson.path / "core").is_dir())
+BEFORE_CORE = LESSONS[LESSONS.index(CORE) - 1]
 
 
 @pytest.mark.slow
@@ -272,10 +278,8 @@ def test_diff_of_a_lesson_with_itself_says_so(course):
 
 
 def test_every_recipe_refuses_an_unknown_lesson_with_the_list(course):
-    from course import manifest
-
-    past = str(len(manifest.load()) + 1)  # one past the last lesson
-    for args in (["exercise", past], ["diff", "2", past], ["lesson", "x"]):
+    nowhere = str(LESSONS[-1].number + 1)
+    for args in (["exercise", nowhere], ["diff", "2", nowhere], ["lesson", "x"]):
         result = course.just(*args, check=False)
         assert result.returncode != 0 and "There is no lesson" in result.stderr, args
         assert "just exercise-1" in result.stderr and "Traceback" not in result.stderr
@@ -343,33 +347,27 @@ def test_doctor_says_how_to_install_what_is_missing(course, tmp_path):
     assert "✗ Rust" in result.stdout and "sh.rustup.rs" in result.stdout and "✗ C linker" in result.stdout
 
 
-def test_a_core_crate_comes_and_goes_with_its_lesson(course):
-    from course import manifest
-
-    lessons = manifest.load()
-    first = next(lesson for lesson in lessons if (lesson.path / "core").is_dir())  # the first with a core/
-    before = next(lesson for lesson in lessons if lesson.number == first.number - 1)
-    course.just(f"lesson-{first.number}")
+def test_the_core_crate_comes_and_goes_with_its_lesson(course):
+    course.just(f"lesson-{CORE.number}")
     assert (course.root / "core/src/lib.rs").is_file()
     course.write("core/src/notes.rs", "// my own notes\n")
-    out = course.just(f"lesson-{before.number}").stdout
+    out = course.just(f"lesson-{BEFORE_CORE.number}").stdout
     assert "saved, nothing is lost" in out
-    assert not (course.root / "core").exists(), f"lesson {before.number} has no core/: checking it out must remove it"
+    assert not (course.root / "core").exists(), f"{BEFORE_CORE.dir} has no core/: checking it out must remove it"
     name = SAVED.search(out).group(1)
     assert (course.root / ".course/saved" / name / "core/src/notes.rs").read_text() == "// my own notes\n"
 
 
 @pytest.mark.slow
 def test_every_checkpoint_stays_a_crate_of_its_own_whatever_the_working_copy(course):
-    """From the lesson that adds core/ on, the working copy's Cargo.toml is a workspace; cargo looks for one
+    """Once the working copy's Cargo.toml is a workspace (it has core/), cargo looks for one
     in the folders above a crate, so the checkpoints under lessons/ must not be taken for
     its members (`just race` and `just profile` build them from there)."""
     import subprocess
 
-    from course import manifest
-
-    course.just(f"lesson-{manifest.load()[-1].number}")
-    for lesson in manifest.load():
+    course.just(f"lesson-{LESSONS[-1].number}")
+    assert "[workspace]" in course.read("Cargo.toml")
+    for lesson in LESSONS:
         if lesson.has_rust:
             toml = course.root / "lessons" / lesson.dir / "Cargo.toml"
             cmd = ["cargo", "metadata", "--no-deps", "--format-version", "1", "--manifest-path", str(toml)]
@@ -384,7 +382,8 @@ def test_a_diff_cut_short_by_head_says_nothing_more(course):
     read, write = os.pipe()
     os.close(read)  # a reader that has gone: every write fails, as after `head` exits
     try:
-        result = subprocess.run(["just", "diff", "5", "8"], cwd=course.root, env=course.env, stdout=write,
+        first, last = str(BEFORE_CORE.number), str(LESSONS[-1].number)  # a long diff
+        result = subprocess.run(["just", "diff", first, last], cwd=course.root, env=course.env, stdout=write,
                                 stderr=subprocess.PIPE, text=True)  # fmt: skip
     finally:
         os.close(write)

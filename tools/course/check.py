@@ -27,9 +27,9 @@ Exit status: 0 when everything passes, 1 otherwise.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -119,13 +119,28 @@ VECTORIZED_SIZES = (1_000, 101_000)
 # `no_copy`: one call on this many ASCII characters may allocate a COPY_FRACTION of it.
 COPY_SIZE = 1_000_000
 COPY_FRACTION = 100
+# What to do instead of copying: for a function that compares bytes (the manifest's
+# `ascii_only`), and for one that compares characters.
 NO_COPY_ADVICE = {
-    "count_doubles_bytes": (
+    True: (
         "An ASCII str is stored as its own UTF-8: count those stored bytes where they lie (PyStringData::Ucs1, "
         "when the str is ASCII) instead of encoding a copy with encode_utf8()."
     ),
-    "": "Read the str where CPython keeps it (PyStringMethods::data) instead of making a copy.",
+    False: "Read the str where CPython keeps it (PyStringMethods::data) instead of making a copy.",
 }
+# `runs_agree`: how a command runs with the Python loop in place of string_doubles:
+# python -c STAND_IN FUNCTIONS SCRIPT ARGS..., FUNCTIONS the step's Rust functions, each
+# replaced by the oracle (or, for one that compares bytes, the oracle over UTF-8 bytes).
+STAND_IN = """
+import runpy, sys, types
+from course import manifest, oracle
+loop, module = oracle.oracle(), types.ModuleType("string_doubles")
+for item in filter(None, sys.argv[1].split(",")):
+    setattr(module, item.split(":")[1], oracle.count_utf8(loop) if item in manifest.ascii_only() else loop)
+sys.modules["string_doubles"] = module
+sys.argv = sys.argv[2:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
 # `benchmarks`: how a benchmark gives a function each kind of input.
 BENCHMARK_INPUTS = {
     "text beyond ASCII": "a text of characters beyond ASCII, such as accented letters",
@@ -202,15 +217,26 @@ def bytes_like(data: bytes) -> list[tuple[str, object]]:
     ]
 
 
-def keeps_line_tables(folder: Path, crate: str) -> bool:
-    """Whether Cargo.toml's release profile keeps debug information (line tables at
-    least) for `crate`, for the whole profile or in a [profile.release.package.CRATE]."""
-    try:
-        release = read_toml(folder / "Cargo.toml", "no Cargo.toml").get("profile", {}).get("release", {})
-    except CourseError:
-        return False
+def keeps_line_tables(cargo: dict, crate: str) -> bool:
+    """Whether Cargo.toml's release profile (`cargo`, the file read) keeps debug information
+    (line tables at least) for `crate`, for the whole profile or in a [profile.release.package.CRATE]."""
+    release = cargo.get("profile", {}).get("release", {})
     setting = release.get("package", {}).get(crate, {}).get("debug", release.get("debug", False))
     return setting not in (False, 0, "none", None)
+
+
+def our_crates(folder: Path, cargo: dict) -> list[str]:
+    """The working copy's own crates: its package, and each workspace member's package
+    (`cargo`: its Cargo.toml, read). A member whose Cargo.toml cannot be read is left out:
+    other checks say it is missing."""
+    names = [cargo["package"]["name"]] if "name" in cargo.get("package", {}) else []
+    for member in cargo.get("workspace", {}).get("members", []):
+        try:
+            package = read_toml(folder / member / "Cargo.toml", "").get("package", {})
+        except CourseError:
+            continue
+        names += [package["name"]] if "name" in package else []
+    return names
 
 
 # --- the checks ---------------------------------------------------------------------
@@ -491,8 +517,17 @@ class Checker:
 
     @check("line-tables", 40)
     def line_tables(self) -> None:
-        """`line-tables`: the release builds of our crates keep line tables, for the profilers."""
-        missing = [crate for crate in ("string-doubles", "doubles-core") if not keeps_line_tables(self.folder, crate)]
+        """`line-tables`: the release builds of our crates (the package and the workspace's
+        members, as the working copy's Cargo.toml says) keep line tables, for the profilers."""
+        if not (self.folder / "Cargo.toml").is_file():
+            self.missing_file("Cargo.toml")
+            return
+        try:
+            cargo = read_toml(self.folder / "Cargo.toml", "")
+        except CourseError as err:
+            self.problem(str(err))
+            return
+        missing = [crate for crate in our_crates(self.folder, cargo) if not keeps_line_tables(cargo, crate)]
         if not missing:
             self.passed.append("Cargo.toml keeps line tables in the release builds, for the profilers")
             return
@@ -501,31 +536,6 @@ class Checker:
             f"Cargo.toml does not keep line tables in the release build of {' and '.join(missing)}: add "
             f'{tables}, with debug = "line-tables-only", so that profilers can name the Rust lines.'
         )
-
-    @check("analyse.py", 50)
-    def analyse_script(self) -> None:
-        """`analyse.py`: the script runs, and its counts are the Python loop's."""
-        path = self.folder / "analyse.py"
-        if not path.is_file():
-            self.missing_file("analyse.py")
-            return
-        try:
-            spec = importlib.util.spec_from_file_location("analyse", path)
-            module = importlib.util.module_from_spec(spec)
-            spec.loader.exec_module(module)
-            text = module.make_text(300)
-            got = module.analyse(text)
-        except BaseException as err:  # whatever the learner's script raises
-            at = where_in(path, err)
-            self.problem(f"analyse.py failed: {type(err).__name__}: {err}" + (f" (at {at})" if at else ""))
-            return
-        per_line = [self.count(line) for line in text.splitlines()]
-        expected = {"total": self.count(text), "lines": len(per_line)}
-        gave = {key: got.get(key) for key in expected} if isinstance(got, dict) else got
-        if gave != expected:
-            self.problem(f"analyse(make_text(300)) gave {gave!r}; the Python loop gives {expected}.")
-        else:
-            self.passed.append("analyse.py runs, and its counts are the Python loop's")
 
     @check("vectorized", 90, if_clean=True)
     def vectorized(self) -> None:
@@ -555,7 +565,7 @@ class Checker:
                 bytes_too = (
                     " For a str, count an ASCII str's stored bytes where they lie instead of encoding a copy "
                     "(this step's chapter, \"The binding's one change\")."
-                    if function == "count_doubles_bytes"
+                    if item in manifest.ascii_only()
                     else ""
                 )
                 self.problem(
@@ -620,30 +630,65 @@ class Checker:
 
     @check("runs", 60)
     def runs(self) -> None:
-        """Each command the chapter runs, `python SCRIPT ARGS`, exits 0 and prints something."""
+        """Each command the chapter runs, `python SCRIPT ARGS`, exits 0 and prints something;
+        each of `runs_agree` prints the same with the Python loop in place of string_doubles."""
         for command in self.lesson.runs:
             args = shlex.split(command)
             if not (self.folder / args[0]).is_file():
                 self.missing_file(args[0])
                 continue
             slow(f"Running `python {command}`...")
-            try:
-                result = subprocess.run(
-                    [sys.executable, *args], cwd=self.folder, capture_output=True, text=True, timeout=120
-                )
-            except subprocess.TimeoutExpired:
-                self.problem(f"`python {command}` ran for more than 2 minutes, and was stopped.")
+            result = self.run_script(command, [sys.executable, *args])
+            if result is None:
                 continue
-            if result.returncode != 0:
-                last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
-                self.problem(f"`python {command}` failed (exit status {result.returncode}): {last}")
-            elif not result.stdout.strip():
+            if not result.stdout.strip():
                 self.problem(
                     f"`python {command}` printed nothing. A script runs only what its top level calls: does "
                     f'{args[0]} end with `if __name__ == "__main__":` and a call of its main function?'
                 )
-            else:
+            elif command not in self.lesson.runs_agree:
                 self.passed.append(f"`python {command}` runs and prints its results")
+            else:
+                self.agrees_with_the_loop(command, args, result.stdout)
+
+    def run_script(self, command: str, cmd: list[str], env: dict | None = None) -> subprocess.CompletedProcess | None:
+        """Run `cmd` (the chapter's `python COMMAND`) in the working copy; None, and a problem,
+        when it runs too long or fails."""
+        try:
+            result = subprocess.run(cmd, cwd=self.folder, capture_output=True, text=True, timeout=120, env=env)
+        except subprocess.TimeoutExpired:
+            self.problem(f"`python {command}` ran for more than 2 minutes, and was stopped.")
+            return None
+        if result.returncode != 0:
+            last = (result.stderr.strip().splitlines() or ["(no message)"])[-1]
+            script = shlex.split(command)[0]
+            lines = re.findall(rf'File "[^"]*{re.escape(Path(script).name)}", line (\d+)', result.stderr)
+            at = f" (at {Path(script).name}, line {lines[-1]})" if lines else ""
+            self.problem(f"`python {command}` failed (exit status {result.returncode}): {last}{at}")
+            return None
+        return result
+
+    def agrees_with_the_loop(self, command: str, args: list[str], printed: str) -> None:
+        """`runs_agree`: the command prints what it prints with every Rust function of the
+        step replaced by the Python loop (the bytes' count, for those that compare bytes)."""
+        functions = ",".join(item for item in self.lesson.verify if item.startswith("string_doubles:"))
+        tools = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join([tools, os.environ.get("PYTHONPATH", "")])}
+        slow(f"Running `python {command}` again, with the Python loop in place of string_doubles...")
+        loop = self.run_script(command, [sys.executable, "-c", STAND_IN, functions, *args], env)
+        if loop is None:
+            return
+        theirs, ours = printed.strip().splitlines(), loop.stdout.strip().splitlines()
+        if theirs == ours:
+            self.passed.append(f"`python {command}` runs, and prints the Python loop's counts")
+            return
+        first = next((i for i, (a, b) in enumerate(zip(theirs, ours)) if a != b), min(len(theirs), len(ours)))
+        got = theirs[first] if first < len(theirs) else "(nothing more)"
+        want = ours[first] if first < len(ours) else "(nothing more)"
+        self.problem(
+            f"`python {command}` printed “{got.strip()}” where, with the Python loop in place of string_doubles, "
+            f"it prints “{want.strip()}”: its counts are not the Python loop's."
+        )
 
     @check("no_copy", 70, if_clean=True)
     def no_copy(self) -> None:
@@ -663,7 +708,7 @@ class Checker:
             finally:
                 tracemalloc.stop()
             if peak > COPY_SIZE // COPY_FRACTION:
-                advice = NO_COPY_ADVICE.get(item.split(":")[1], NO_COPY_ADVICE[""])
+                advice = NO_COPY_ADVICE[item in manifest.ascii_only()]
                 self.problem(
                     f"{item} made a copy of the text: one call on {COPY_SIZE:,} ASCII characters allocated "
                     f"{peak:,} bytes (tracemalloc counted them). {advice}"

@@ -19,33 +19,35 @@ WORKERS = 10
 
 
 def contenders() -> list[measure.Contender]:
-    """The Python loop, and the compare lesson's count_doubles built debug and release
-    (measure.Roster makes them again in every worker)."""
+    """The Python loop, and the compare lesson's Rust function (manifest.compare_lesson)
+    built debug and release (measure.Roster makes them again in every worker)."""
     lesson = manifest.compare_lesson()
-    return [peers.oracle(), *measure.rust_contenders([(lesson, "count_doubles")], measure.PROFILES)]
+    (function,) = lesson.rust_functions  # one: the manifest checks it
+    return [peers.oracle(), *measure.rust_contenders([(lesson, function)], measure.PROFILES)]
 
 
-def render(m: measure.Measurement, s: dict, lesson: manifest.Lesson, roles: dict[str, str]) -> str:
-    rows = report.rows(m)
-    (workload,) = m.workloads
+def render(measurement: measure.Measurement, stamp: dict, lesson: manifest.Lesson, roles: dict[str, str]) -> str:
+    rows = report.rows(measurement)
+    (workload,) = measurement.workloads
     by_role = {role: rows[workload["id"], cid] for role, cid in roles.items()}
     md = ["<!-- Written by `just compare`: measured on this machine, not typed in. -->", ""]
-    md += [warning, ""] if (warning := report.wrong_answer_warning(m)) else []
+    md += [warning, ""] if (warning := report.wrong_answer_warning(measurement)) else []
+    (function,) = lesson.rust_functions
     md.append(f"Lesson {lesson.number}'s Rust, built twice, against the Python loop on {workload['label']}.")
     md.append("")
-    if m.timed:
-        md += [report.rounds_line(m), "", report.load_note(m.load), ""]
+    if measurement.timed:
+        md += [report.rounds_line(measurement), "", report.load_note(measurement.load), ""]
     else:
         md += ["> Timing was disabled for this run (`--check-only`): the answers were checked, nothing was timed.", ""]
     md += [report.time_table([by_role[role] for role in ("python", "debug", "release")]), ""]
-    if m.timed:
-        release = measure.paired_ratio(m, workload["id"], roles["release"], roles["debug"])
+    if measurement.timed:
+        release = measure.paired_ratio(measurement, workload["id"], roles["release"], roles["debug"])
         md += [f"The release build was {report.relative(release)} than the debug build of the same code.", ""]
-        md += report.claims_section(m, workload["id"], roles)
+        md += report.claims_section(measurement, workload["id"], roles)
         report.bar_chart(list(by_role.values()), results.RESULTS_DIR / "compare.png",
-                         f"Same Rust, two builds: count_doubles on {workload['size']:,} letters", s)  # fmt: skip
+                         f"Same Rust, two builds: {function} on {workload['size']:,} letters", stamp)  # fmt: skip
         md += ["![The Python loop, the debug build and the release build, timed](results/compare.png)", ""]
-    md += [report.stamp_markdown(s), ""]
+    md += [report.stamp_markdown(stamp), ""]
     return "\n".join(md)
 
 
@@ -55,10 +57,11 @@ def main(argv: list[str]) -> int:
                         help=f"how many random ASCII letters (default: {SIZE:,})")  # fmt: skip
     ns = parser.parse_args(argv)
     lesson = manifest.compare_lesson()
-    m = measure.run(measure.Roster("compare:contenders"), [texts.workload("letters", ns.size)], budget=ns.budget,
-                    workers=ns.workers, rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
-    oracle, debug, release = m.contenders
+    measurement = measure.run(measure.Roster("compare:contenders"), [texts.workload("letters", ns.size)],
+                              budget=ns.budget, workers=ns.workers, rounds=ns.rounds,
+                              check_only=ns.check_only)  # fmt: skip
+    oracle, debug, release = measurement.contenders
     roles = {"python": oracle.id, "debug": debug.id, "release": release.id}
-    s = report.stamp()
+    stamp = report.new_stamp()
     results.RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    return results.publish("compare", render(m, s, lesson, roles), s, m)
+    return results.publish("compare", render(measurement, stamp, lesson, roles), stamp, measurement)

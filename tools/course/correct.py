@@ -12,20 +12,19 @@ book/src/results/correct.md:
 3. how much bigger `sys.getsizeof` says a str is after one call: taking `&str` makes
    CPython build a UTF-8 copy of a non-ASCII str and keep it inside the str.
 
-The versions are every function of doubles.py a lesson verifies other than the oracle,
-from the first checkpoint that has it, and every Rust function the lessons list as
-contenders, each from its own checkpoint, release build.
+The versions are the race's own contenders made from the lessons (peers.py): every
+function of doubles.py a lesson verifies other than the oracle, from the first
+checkpoint that has it, and every Rust function the lessons list as contenders, each
+from its own checkpoint, release build.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 
-import numpy as np
-
-from . import build, manifest, measure, oracle, report, results
+from . import oracle, peers, report, results
+from .measure import Contender
 
 # The inputs of the answers table: how to write each, and the value.
 INPUTS = [
@@ -39,48 +38,9 @@ MEMORY_CHARACTERS = [("ASCII", "a"), ("Latin-1", "é"), ("2 bytes", "日"), ("4 
 MEMORY_SIZE = 100_000
 
 
-@dataclass(frozen=True)
-class Version:
-    name: str
-    run: object
-    compares_bytes: bool  # documented as counting bytes: wrong beyond ASCII, as said
-
-
-def python_versions() -> list[tuple[manifest.Lesson, str]]:
-    """(lesson, function) for every function of doubles.py a lesson verifies, other than
-    the oracle's name, from the first lesson that verifies it."""
-    oracle_name = manifest.manifest().oracle[1]
-    seen, out = set(), []
-    for lesson in manifest.load():
-        for item in lesson.verify:
-            module, _, function = item.partition(":")
-            if module == "doubles" and function != oracle_name and function not in seen:
-                seen.add(function)
-                out.append((lesson, function))
-    return out
-
-
-def versions() -> list[Version]:
-    out = [
-        Version(
-            f"{function}, lesson {lesson.number}",
-            lesson.python_function(function, {"np": np}),
-            f"doubles:{function}" in manifest.ascii_only(),
-        )
-        for lesson, function in python_versions()
-    ]
-    modules = {}
-    for lesson, function in manifest.contender_functions():
-        if lesson.number not in modules:
-            modules[lesson.number] = measure.load_extension(build.checkpoint_site(lesson, "release"))
-        out.append(
-            Version(
-                f"{function}, lesson {lesson.number}",
-                getattr(modules[lesson.number], function),
-                f"string_doubles:{function}" in manifest.ascii_only(),
-            )
-        )
-    return out
+def versions() -> list[Contender]:
+    """The lessons' own versions, as the race makes them: Python ones, and each Rust one's release build."""
+    return [*peers.python_from_lessons(), *peers.rust_from_lessons(("release",))]
 
 
 def said(outcome) -> str:
@@ -90,17 +50,17 @@ def said(outcome) -> str:
     return str(outcome)
 
 
-def cell(v: Version, value, loop) -> str:
+def cell(v: Contender, value, loop) -> str:
     """✓ the loop's answer; "bytes:" a byte count, as designed; ✗ anything else."""
     got = oracle.outcome(v.run, value)
     if oracle.agree(got, oracle.outcome(loop, value)):
         return f"✓ {said(got)}"
-    if v.compares_bytes and oracle.agree(got, oracle.outcome(oracle.count_utf8(loop), value)):
+    if v.ascii_only and oracle.agree(got, oracle.outcome(oracle.count_utf8(loop), value)):
         return f"bytes: {said(got)}"
     return f"✗ {said(got)}"
 
 
-def answers_table(vs: list[Version], loop) -> str:
+def answers_table(vs: list[Contender], loop) -> str:
     header = ["version", *[f"`{written}`" for written, _ in INPUTS]]
     body = [["the Python loop", *[str(loop(value)) for _, value in INPUTS]]]
     body += [[v.name, *[cell(v, value, loop) for _, value in INPUTS]] for v in vs]
@@ -122,16 +82,16 @@ def smallest_failure(run, right, surrogates: bool, loop) -> str:
     return f"`{oracle.shown(found)}` gives {got}, the loop {loop(found)}"
 
 
-def smallest_failures(vs: list[Version], loop) -> str:
+def smallest_failures(vs: list[Contender], loop) -> str:
     header = ["version", "against the loop, any str but lone surrogates", "against its promise, any str"]
     body = []
     for v in vs:
-        promise = oracle.count_utf8(loop) if v.compares_bytes else loop
+        promise = oracle.count_utf8(loop) if v.ascii_only else loop
         body.append([v.name, smallest_failure(v.run, loop, False, loop), smallest_failure(v.run, promise, True, loop)])
     return report.table(header, body)
 
 
-def memory_table(vs: list[Version]) -> str:
+def memory_table(vs: list[Contender]) -> str:
     header = ["", *[f"{MEMORY_SIZE:,} × `{ch}` ({kind})" for kind, ch in MEMORY_CHARACTERS]]
     body = [["before any call", *[f"{sys.getsizeof(ch * MEMORY_SIZE):,} bytes" for _, ch in MEMORY_CHARACTERS]]]
     for v in vs:
@@ -146,7 +106,7 @@ def memory_table(vs: list[Version]) -> str:
     return report.table(header, body)
 
 
-def render(vs: list[Version], loop, stamp: dict) -> str:
+def render(vs: list[Contender], loop, stamp: dict) -> str:
     return "\n".join(
         [
             "<!-- Written by `just race`: computed on this machine, not typed in. -->",
@@ -178,5 +138,5 @@ def render(vs: list[Version], loop, stamp: dict) -> str:
 def write_report() -> None:
     """Compute correct.md and publish it with the other results."""
     print("Checking who is right beyond ASCII, and what a call costs in memory...", flush=True)
-    stamp = report.stamp()
+    stamp = report.new_stamp()
     results.publish("correct", render(versions(), oracle.oracle(), stamp), stamp)

@@ -30,8 +30,7 @@ RUST_FUNCTION = re.compile(r"string_doubles:\w+")
 # the two lists agree, and this module imports no check.
 CHECKS = {
     "release-build": "pyproject.toml asks maturin for a release build",
-    "line-tables": "the release builds of the course's crates keep line tables, for the profilers",
-    "analyse.py": "the script analyse.py runs, and its counts are the Python loop's",
+    "line-tables": "the release builds of the working copy's crates keep line tables, for the profilers",
     "vectorized": "each Rust function costs under a few machine instructions per character of ASCII text",
 }
 # The kinds of input a lesson's `benchmarks` may ask a benchmark to time a function on:
@@ -45,16 +44,29 @@ REPORT = re.compile(r"[a-z][a-z-]*")
 # input, or each text beyond ASCII against ASCII letters of the same length, per byte of
 # CPython's storage (the function against itself: no `versus`).
 TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii")
+# The roles the original tutorial's claims are about (report.CLAIMS judges each claim on
+# the versions playing its two roles). The oracle always plays "python"; a lesson gives
+# each other role to one of its versions, in `roles`. tests/test_measure.py holds that
+# the claims name no other role.
+ROLES = ("debug", "release", "numpy", "bytes")
+# Who plays a role: a Rust function of the lesson's `contenders` in one build, or a
+# function of its doubles.py that it verifies.
+PLAYER = re.compile(rf"{RUST_FUNCTION.pattern} (debug|release)|doubles:\w+")
+# The report `just compare` writes: it builds the Rust function of the first lesson that
+# lists it in `reports`, in debug and in release.
+COMPARE_REPORT = "compare"
 
 
 @dataclass(frozen=True)
 class Key:
     """One key of the manifest: the type its value must have, and its default if optional."""
 
-    kind: str  # "int", "number", "bool", "str", "text" (a str, stripped), "list of str", "table", "tables"
+    # "int", "number", "bool", "str", "text" (a str, stripped), "list of str", "table of str"
+    # (names to strings, kept as (name, string) pairs in order), "tables"
+    kind: str
     required: bool = True
     default: Any = None
-    pattern: re.Pattern | None = None  # what each string must look like ("str" and "list of str")
+    pattern: re.Pattern | None = None  # what each string must look like ("str", "list of str", "table of str")
 
 
 # Every key a [[lesson]] table may have. Add a key here (and to Lesson) to add one.
@@ -80,6 +92,9 @@ LESSON_KEYS = {
     # Commands the chapter runs, "script.py --option value": each must run with the
     # course's Python in the working copy, exit 0 and print something.
     "runs": Key("list of str", required=False, default=(), pattern=re.compile(r"[\w./-]+\.py( .*)?")),
+    # Commands of `runs` whose counts must be the Python loop's: each must print the same
+    # with every Rust function the lesson verifies replaced by the oracle (check.py).
+    "runs_agree": Key("list of str", required=False, default=()),
     # Functions ("module:function") that doubles.py's property tests (hypothesis' @given)
     # must call: the step's tests, not only its code.
     "property_tests": Key("list of str", required=False, default=(), pattern=FUNCTION),
@@ -101,8 +116,13 @@ LESSON_KEYS = {
     # verify runs them in the working copy, and each must pass.
     "cargo_tests": Key("list of str", required=False, default=()),
     # The measured reports (book/src/results/NAME.md) this lesson's chapter shows, each
-    # included in the chapter or linked to the chapter that includes it.
+    # included in the chapter or linked to the chapter that includes it. `just compare`
+    # builds the one Rust function of the first lesson that lists "compare" (COMPARE_REPORT).
     "reports": Key("list of str", required=False, default=(), pattern=REPORT),
+    # The roles of the original tutorial's claims (ROLES) this lesson's versions play, each
+    # role = "string_doubles:function BUILD" (a contender, in the debug or release build)
+    # or "doubles:function" (a function it verifies): `just race` judges the claims on them.
+    "roles": Key("table of str", required=False, default=(), pattern=PLAYER),
     # Evidence `just profile` makes from this checkpoint, each a list of Rust functions:
     # their release machine code's innermost loop (machine-code.md); their instructions
     # per call and per character, counted by callgrind in each build (instructions.md);
@@ -139,9 +159,7 @@ TOP_KEYS = {
     "oracle": Key("str", pattern=re.compile(r"[\w.-]+:\w+")),
     "ascii_only": Key("list of str", pattern=FUNCTION),
     "lesson": Key("tables"),
-    "compare": Key("table"),
 }
-COMPARE_KEYS = {"lesson": Key("int")}
 
 
 @dataclass(frozen=True)
@@ -167,12 +185,14 @@ class Lesson:
     every_input: tuple[str, ...] = ()  # "str", "bytes-like": the inputs verify tries beyond ASCII text
     required_files: tuple[str, ...] = ()
     runs: tuple[str, ...] = ()
+    runs_agree: tuple[str, ...] = ()
     property_tests: tuple[str, ...] = ()
     benchmarks: tuple[str, ...] = ()
     no_copy: tuple[str, ...] = ()
     kernel_features: tuple[str, ...] = ()
     cargo_tests: tuple[str, ...] = ()
     reports: tuple[str, ...] = ()
+    roles: tuple[tuple[str, str], ...] = ()  # (role, who plays it), in the manifest's order
     machine_code: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
     call_breakdown: tuple[str, ...] = ()
@@ -187,6 +207,11 @@ class Lesson:
     @property
     def has_rust(self) -> bool:
         return (self.path / "Cargo.toml").is_file()
+
+    @property
+    def rust_functions(self) -> list[str]:
+        """The functions of the Rust module its `verify` names, without the module."""
+        return [item.split(":")[1] for item in self.verify if RUST_FUNCTION.fullmatch(item)]
 
     def files(self) -> dict[str, bytes]:
         """The checkpoint's files, by path relative to the checkpoint."""
@@ -216,7 +241,6 @@ class Lesson:
 class Manifest:
     lessons: tuple[Lesson, ...]
     ascii_only: frozenset[str]
-    compare_lesson: int
     oracle: tuple[str, str]  # (the lesson's dir, the function of its doubles.py)
 
 
@@ -232,7 +256,7 @@ def read_tree(top: Path) -> dict[str, bytes]:
 # --- reading and checking the file ---------------------------------------------------
 
 _TYPES = {"int": int, "number": (int, float), "bool": bool, "str": str, "text": str, "list of str": list,
-          "table": dict, "tables": list}  # fmt: skip
+          "table of str": dict, "tables": list}  # fmt: skip
 
 
 def _value(key: Key, value: Any, where: str) -> Any:
@@ -248,6 +272,12 @@ def _value(key: Key, value: Any, where: str) -> Any:
                 shape = f' like "{key.pattern.pattern}"' if key.pattern else ""
                 raise CourseError(f"{where} must list strings{shape}; {item!r} is not one")
         return tuple(value)
+    if key.kind == "table of str":
+        for name, item in value.items():
+            if not isinstance(item, str) or (key.pattern and not key.pattern.fullmatch(item)):
+                shape = f' like "{key.pattern.pattern}"' if key.pattern else ""
+                raise CourseError(f"{where} must map each name to a string{shape}; {name} = {item!r} does not")
+        return tuple(value.items())
     if key.kind == "tables" and not all(isinstance(item, dict) for item in value):
         raise CourseError(f"{where} must be a list of tables, one [[...]] each")
     return value.strip() if key.kind == "text" else value
@@ -261,7 +291,7 @@ def _described(kind: str) -> str:
         "str": "a string",
         "text": "a string",
         "list of str": "a list of strings",
-        "table": "a table",
+        "table of str": "a table of strings",
         "tables": "a list of tables",
     }[kind]
 
@@ -296,9 +326,18 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
     numbers = [lesson.number for lesson in lessons]
     if len(set(numbers)) != len(numbers):
         raise CourseError(f"{source}: two lessons have the same number ({sorted(numbers)})")
-    compare = _checked(top["compare"], COMPARE_KEYS, f"{source}, [compare]")
-    if compare["lesson"] not in numbers:
-        raise CourseError(f"{source}, [compare]: 'lesson' is {compare['lesson']}, and there is no such lesson")
+    compared = [lesson for lesson in lessons if COMPARE_REPORT in lesson.reports]
+    if compared and len(compared[0].rust_functions) != 1:
+        raise CourseError(
+            f"{source}, lesson {compared[0].number}: its 'reports' list {COMPARE_REPORT!r}, which builds the one "
+            f"Rust function its 'verify' names, and it names {len(compared[0].rust_functions)}"
+        )
+    _check_roles(lessons, source)
+    for lesson in lessons:
+        for command in lesson.runs_agree:
+            if command not in lesson.runs:
+                raise CourseError(f"{source}, lesson {lesson.number}: 'runs_agree' names {command!r}, which is "
+                                  "not in its 'runs'")  # fmt: skip
     scripts = [lesson.number for lesson in lessons if lesson.profile_script]
     if len(scripts) > 1:
         raise CourseError(f"{source}: only one lesson may have a 'profile_script' (lessons {scripts} do)")
@@ -308,9 +347,28 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
     return Manifest(
         lessons=tuple(sorted(lessons, key=lambda lesson: lesson.number)),
         ascii_only=frozenset(top["ascii_only"]),
-        compare_lesson=compare["lesson"],
         oracle=(oracle_dir, oracle_function),
     )
+
+
+def _check_roles(lessons: list[Lesson], source: str) -> None:
+    """Each role is a known one, played once, by a version of the lesson that gives it."""
+    seen = {}
+    for lesson in lessons:
+        where = f"{source}, lesson {lesson.number}: 'roles'"
+        for role, player in lesson.roles:
+            if role not in ROLES:
+                raise CourseError(
+                    f"{where} gives {role!r}, which no claim is about (the roles are: {', '.join(ROLES)})"
+                )
+            if role in seen:
+                raise CourseError(f"{where} gives {role!r}, which lesson {seen[role]} gives too")
+            seen[role] = lesson.number
+            function = player.split(" ")[0]
+            owned = lesson.contenders if function.startswith("string_doubles:") else lesson.verify
+            if function not in owned:
+                key = "contenders" if function.startswith("string_doubles:") else "verify"
+                raise CourseError(f"{where} gives {role!r} to {function}, which is not in its {key!r}")
 
 
 def _target(table: dict, where: str) -> Target:
@@ -354,8 +412,27 @@ def oracle_lesson() -> Lesson:
 
 
 def compare_lesson() -> Lesson:
-    """The lesson whose Rust `just compare` builds in debug and in release."""
-    return find(manifest().compare_lesson)
+    """The lesson whose Rust function `just compare` builds in debug and in release: the
+    first that lists its report in `reports` (parse checks it verifies one Rust function)."""
+    found = next((lesson for lesson in load() if COMPARE_REPORT in lesson.reports), None)
+    if found is None:
+        raise CourseError(f"No lesson lists {COMPARE_REPORT!r} in its 'reports' (lessons/lessons.toml): "
+                          "`just compare` builds that lesson's Rust.")  # fmt: skip
+    return found
+
+
+def python_functions() -> list[tuple[Lesson, str]]:
+    """(lesson, function) for every function of doubles.py a lesson verifies, other than the
+    oracle's, from the first lesson that verifies it; measure.doubles_contenders makes the
+    race's Contenders of them."""
+    seen, out = set(), []
+    for lesson in load():
+        for item in lesson.verify:
+            module, _, function = item.partition(":")
+            if module == "doubles" and function != manifest().oracle[1] and function not in seen:
+                seen.add(function)
+                out.append((lesson, function))
+    return out
 
 
 def contender_functions() -> list[tuple[Lesson, str]]:

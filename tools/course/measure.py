@@ -4,10 +4,15 @@
   that the harness, the raw data, the report and the tests use; their name is only
   for display. A `Roster` names the function that makes them, so that every process
   makes the same ones.
-* **Rust builds**: each (lesson, function) is built from its checkpoint in the
-  profiles asked for, and the function is taken from the compiled module.
+* **A lesson's functions** are made into contenders here, and only here (the race,
+  compare and the race's evidence, correct.py, all take them from these builders):
+  a function of a checkpoint's doubles.py is compiled out of it; a Rust function is
+  built from its checkpoint in the profiles asked for, and taken from the compiled
+  module. Each contender knows the lesson and the function it runs.
 * **Wrong answers** are checked before any timing: every contender's answer on every
-  input is compared with the Python loop's (the oracle), and recorded, right or wrong.
+  input is compared with the Python loop's (the oracle), by the one rule every check
+  of the course uses (oracle.agree: the same answer, or the same kind of exception),
+  and recorded, right or wrong.
 * **Timing is done in fresh worker processes, one after another** (as pyperf does),
   each given an equal share of the time budget. What differs from one run of a
   program to the next (where the interpreter and the texts land in memory, the hash
@@ -56,12 +61,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from . import CourseError, build, manifest, texts
+from . import CourseError, build, manifest, oracle, texts
 
 # One sample (a calibrated number of calls, timed together) lasts at least this long:
 # far above the clock's resolution and the cost of reading it.
@@ -96,10 +101,44 @@ class Contender:
     # Not a version of count_doubles: a yardstick timed beside them (one bytes.find pass
     # reads the text at about the speed of memory). Its answer is not a count of doubles.
     reference: bool = False
+    # A lesson's own function: the lesson's number and the function ("module:function");
+    # 0 and "" for the race's own versions (contenders.py) and the yardsticks.
+    lesson: int = 0
+    function: str = ""
 
     def describe(self) -> dict:
         return {"id": self.id, "name": self.name, "family": self.family, "ascii_only": self.ascii_only,
-                "note": self.note, "reference": self.reference}  # fmt: skip
+                "note": self.note, "reference": self.reference, "lesson": self.lesson,
+                "function": self.function}  # fmt: skip
+
+
+# --- a lesson's functions --------------------------------------------------------------
+
+
+def python_id(lesson: manifest.Lesson, function: str, family: str) -> str:
+    return f"{family}-{function}-lesson{lesson.number}"
+
+
+def doubles_contenders(functions: list[tuple[manifest.Lesson, str]]) -> list[Contender]:
+    """Each function of a checkpoint's doubles.py, compiled out of it (its imports and
+    benchmark input left out). One that calls numpy (as `np`) is of the numpy family."""
+    out = []
+    for lesson, function in functions:
+        run = lesson.python_function(function, {"np": np})
+        family = "numpy" if "np" in run.__code__.co_names else "python"
+        out.append(
+            Contender(
+                python_id(lesson, function, family),
+                f"{family} {function} (lesson {lesson.number})",
+                family,
+                run,
+                ascii_only=f"doubles:{function}" in manifest.ascii_only(),
+                note=f"lesson {lesson.number}",
+                lesson=lesson.number,
+                function=f"doubles:{function}",
+            )
+        )
+    return out
 
 
 # --- Rust builds -----------------------------------------------------------------------
@@ -155,6 +194,8 @@ def rust_contenders(functions: list[tuple[manifest.Lesson, str]], profiles: list
                     run,
                     ascii_only=f"string_doubles:{function}" in manifest.ascii_only(),
                     note=f"lesson {lesson.number}, {kind} build",
+                    lesson=lesson.number,
+                    function=f"string_doubles:{function}",
                 )
             )
     return out
@@ -167,30 +208,46 @@ def rust_contenders(functions: list[tuple[manifest.Lesson, str]], profiles: list
 class Answer:
     contender: str
     workload: str
-    expected: int
-    got: int
+    expected: object  # the oracle's outcome (oracle.outcome): a count, or the exception it raised
+    got: object  # the contender's outcome
     checked: bool = True  # False for a reference, whose answer is not a count of doubles
 
     @property
     def correct(self) -> bool:
-        return not self.checked or self.got == self.expected
+        return not self.checked or oracle.agree(self.got, self.expected)
+
+    def to_json(self) -> dict:
+        return {"contender": self.contender, "workload": self.workload, "expected": plain(self.expected),
+                "got": plain(self.got), "checked": self.checked, "correct": self.correct}  # fmt: skip
+
+
+def plain(outcome: object) -> object:
+    """An outcome as JSON holds it: the answer, or "raised NAME: message"."""
+    return f"raised {type(outcome).__name__}: {outcome}" if isinstance(outcome, BaseException) else outcome
+
+
+def said(outcome: object) -> str:
+    """An outcome as a report writes it: "12,345", or "raised TypeError"."""
+    if isinstance(outcome, BaseException):
+        return f"raised {type(outcome).__name__}"
+    return f"{outcome:,}" if isinstance(outcome, int) else repr(outcome)
 
 
 def check(contenders: list[Contender], workloads: list[dict]) -> tuple[list[Answer], dict]:
-    """Every contender's answer on every input, and the prepared arguments for the timing.
+    """Every contender's outcome on every input (its answer, or the exception it raised),
+    and the prepared arguments for the timing.
 
     The first contender is the oracle. Each call here also warms its contender up
     (numba compiles on its first call).
     """
-    oracle, answers, args = contenders[0], [], {}
+    loop, answers, args = contenders[0], [], {}
     for workload in workloads:
         text = texts.make(workload["kind"], workload["size"])
-        expected = oracle.run(oracle.prepare(text))
+        expected = oracle.outcome(loop.run, loop.prepare(text))
         for contender in contenders:
             arg = contender.prepare(text)
-            answers.append(
-                Answer(contender.id, workload["id"], expected, contender.run(arg), checked=not contender.reference)
-            )
+            got = oracle.outcome(contender.run, arg)
+            answers.append(Answer(contender.id, workload["id"], expected, got, checked=not contender.reference))
             args[workload["id"], contender.id] = arg
     return answers, args
 
@@ -354,7 +411,7 @@ class Measurement:
             "load": self.load,
             "contenders": [c.describe() for c in self.contenders],
             "workloads": self.workloads,
-            "answers": [{**asdict(a), "correct": a.correct} for a in self.answers],
+            "answers": [a.to_json() for a in self.answers],
             "loops_per_sample": self.loops,
             "rounds": [
                 {"worker": w, "order": [list(pair) for pair in order], "seconds_per_call": times}
@@ -379,12 +436,17 @@ def run(
     contenders = roster.make()
     print(f"Checking {len(contenders)} versions on {len(workloads)} inputs against the Python loop...", flush=True)
     answers, args = check(contenders, workloads)
-    m = Measurement(contenders, workloads, answers, budget=None if rounds else budget, seed=seed)
+    measurement = Measurement(contenders, workloads, answers, budget=None if rounds else budget, seed=seed)
     if check_only:
-        return m
+        return measurement
+    raised = [a for a in answers if isinstance(a.got, BaseException)]
+    if raised:  # it would raise again in the timing
+        names = {c.id: c.name for c in contenders}
+        said_here = "; ".join(f"{names[a.contender]} on {a.workload}: {plain(a.got)}" for a in raised[:3])
+        raise CourseError(f"Nothing was timed: {said_here}. `--check-only` writes the report of every answer.")
     for w in workloads:
         for c in contenders:
-            m.loops.setdefault(w["id"], {})[c.id] = calibrate(c.run, args[w["id"], c.id])
+            measurement.loops.setdefault(w["id"], {})[c.id] = calibrate(c.run, args[w["id"], c.id])
     each = f"{rounds} rounds in each" if rounds else f"{budget:g} s shared"
     print(f"Timing in {workers} worker processes, one after another ({each})...", flush=True)
     with tempfile.TemporaryDirectory(prefix="course-timing-") as tmp, LoadWatch() as watch:
@@ -396,15 +458,15 @@ def run(
             # an equal share of what is left: a worker that overran shortens the next ones
             now = time.monotonic()
             deadline = now + max(0.0, budget - (now - start)) / (workers - k)
-            spec = {"roster": [roster.function, list(roster.args)], "workloads": workloads, "loops": m.loops,
+            spec = {"roster": [roster.function, list(roster.args)], "workloads": workloads, "loops": measurement.loops,
                     "seed": seed, "worker": k, "rounds": rounds, "deadline": deadline, "texts": tmp,
                     "out": str(folder / f"worker-{k}.json")}  # fmt: skip
             for record in _in_worker(spec):
-                m.rounds.append(record["seconds_per_call"])
-                m.orders.append([tuple(pair) for pair in record["order"]])
-                m.workers.append(k)
-    m.load = watch.summary()
-    return m
+                measurement.rounds.append(record["seconds_per_call"])
+                measurement.orders.append([tuple(pair) for pair in record["order"]])
+                measurement.workers.append(k)
+    measurement.load = watch.summary()
+    return measurement
 
 
 def _in_worker(spec: dict) -> list[dict]:
@@ -533,24 +595,35 @@ def across_workers(values: np.ndarray, workers: np.ndarray) -> Estimate:
     return Estimate(math.exp(mean), math.exp(mean - half), math.exp(mean + half), n)
 
 
-def time_of(m: Measurement, workload: str, contender: str) -> Estimate | None:
-    return across_workers(m.times(workload, contender), m.worker_of_round) if m.timed else None
+def time_of(measurement: Measurement, workload: str, contender: str) -> Estimate | None:
+    return (
+        across_workers(measurement.times(workload, contender), measurement.worker_of_round)
+        if measurement.timed
+        else None
+    )
 
 
-def paired_ratio(m: Measurement, workload: str, contender: str, versus: str) -> Estimate | None:
+def paired_ratio(measurement: Measurement, workload: str, contender: str, versus: str) -> Estimate | None:
     """contender's time / versus's time, round by round: below 1 means contender is faster."""
-    if not m.timed:
+    if not measurement.timed:
         return None
-    return across_workers(m.times(workload, contender) / m.times(workload, versus), m.worker_of_round)
+    return across_workers(
+        measurement.times(workload, contender) / measurement.times(workload, versus), measurement.worker_of_round
+    )
 
 
-def cross_ratio(m: Measurement, contender: str, workload: str, versus: str, scale: float = 1.0) -> Estimate | None:
+def cross_ratio(
+    measurement: Measurement, contender: str, workload: str, versus: str, scale: float = 1.0
+) -> Estimate | None:
     """One contender's time on `workload` / its time on `versus`, divided by `scale`,
     paired round by round (both were timed in every round): e.g. time per byte of a wider
     text against an ASCII one, with scale = bytes per character."""
-    if not m.timed:
+    if not measurement.timed:
         return None
-    return across_workers(m.times(workload, contender) / m.times(versus, contender) / scale, m.worker_of_round)
+    return across_workers(
+        measurement.times(workload, contender) / measurement.times(versus, contender) / scale,
+        measurement.worker_of_round,
+    )
 
 
 # --- command lines -----------------------------------------------------------------------

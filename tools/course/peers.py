@@ -8,11 +8,9 @@ the book includes them from.
 
 from __future__ import annotations
 
-import numpy as np
-
 from . import contenders, manifest
 from . import oracle as oracles
-from .measure import Contender, load_extension, rust_contenders  # noqa: F401  (tests use load_extension)
+from .measure import Contender, doubles_contenders, rust_contenders
 
 ORACLE = "python-zip"
 FIND = "reference-bytes-find"
@@ -21,7 +19,8 @@ FIND = "reference-bytes-find"
 def oracle() -> Contender:
     """The manifest's oracle, the zip loop: the answer every other is checked against, and the baseline."""
     lesson = manifest.oracle_lesson()
-    return Contender(ORACLE, "python zip loop", "python", oracles.oracle(), note=f"lesson {lesson.number}, the oracle")
+    return Contender(ORACLE, "python zip loop", "python", oracles.oracle(), note=f"lesson {lesson.number}, the oracle",
+                     lesson=lesson.number, function=f"doubles:{manifest.manifest().oracle[1]}")  # fmt: skip
 
 
 def python_contenders() -> list[Contender]:
@@ -34,12 +33,14 @@ def python_contenders() -> list[Contender]:
     ]
 
 
+def python_from_lessons() -> list[Contender]:
+    """Every function of doubles.py a lesson verifies, other than the oracle, from the first
+    lesson that verifies it (manifest.python_functions)."""
+    return doubles_contenders(manifest.python_functions())
+
+
 def numpy_contenders() -> list[Contender]:
-    lesson = next(lesson for lesson in manifest.load() if "doubles:count_doubles_numpy" in lesson.verify)
-    tutorial = lesson.python_function("count_doubles_numpy", {"np": np})
-    ascii_only = "doubles:count_doubles_numpy" in manifest.ascii_only()
     return [
-        Contender("numpy-sum", "numpy sum", "numpy", tutorial, ascii_only=ascii_only, note=f"lesson {lesson.number}"),
         Contender("numpy-count_nonzero", "numpy count_nonzero", "numpy", contenders.count_doubles_count_nonzero,
                   ascii_only=True),
     ]  # fmt: skip
@@ -57,9 +58,9 @@ def numba_contenders() -> list[Contender]:
     ]  # fmt: skip
 
 
-def rust_from_lessons() -> list[Contender]:
-    """Every Rust function the manifest lists (its `contenders`), in debug and in release."""
-    return rust_contenders(manifest.contender_functions(), ["dev", "release"])
+def rust_from_lessons(profiles: tuple[str, ...] = ("dev", "release")) -> list[Contender]:
+    """Every Rust function the manifest lists (its `contenders`), in each profile (debug and release)."""
+    return rust_contenders(manifest.contender_functions(), list(profiles))
 
 
 def references() -> list[Contender]:

@@ -279,7 +279,7 @@ def measure_instructions(builds: list[str], sizes: tuple[int, int]) -> list[dict
         return list(pool.map(one, jobs))
 
 
-def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
+def instructions_chart(rows: list[dict], path: Path, stamp: dict) -> None:
     plt = report.pyplot()
     fig, ax = plt.subplots(figsize=(report.WIDTH_IN, 0.34 * len(rows) * len(KINDS) / 2 + 1.8))
     height = 0.8 / len(KINDS)
@@ -295,7 +295,7 @@ def instructions_chart(rows: list[dict], path: Path, s: dict) -> None:
     ax.set_xlabel("instructions per character (log scale): fewer is faster")
     ax.set_title("What each character costs, counted by callgrind")
     ax.legend(loc="lower right")
-    report.finish_chart(fig, path, s)
+    report.finish_chart(fig, path, stamp)
 
 
 def per_char(count: float) -> str:
@@ -303,14 +303,14 @@ def per_char(count: float) -> str:
     return f"{count:,.1f}" if count >= 1 else f"{count:.2f}"
 
 
-def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s: dict) -> list[str]:
+def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], stamp: dict) -> list[str]:
     md = ["### Instructions: valgrind's callgrind", ""]
     if not functions("instructions"):
         return md + ["> No lesson asks for instruction counts (lessons/lessons.toml, `instructions`).", ""]
     if shutil.which("valgrind") is None:
         return md + [
-            "> valgrind is not installed, so nothing was counted. On Linux: `sudo apt-get install valgrind` "
-            "(or your distribution's package); valgrind does not run on Windows or on Apple-silicon Macs.",
+            "> valgrind is not installed, so nothing was counted. On Linux, `just doctor --install` installs it; "
+            "valgrind does not run on Windows or on Apple-silicon Macs.",
             "",
         ]
     try:
@@ -320,7 +320,7 @@ def instructions_section(out: Path, builds: list[str], sizes: tuple[int, int], s
     small, large = sizes
     header = ["version", "one call on 'ab'", *[f"per character: {texts.LABELS[kind]}" for kind in KINDS]]
     body = [[row["name"], f"{row['call']:,}", *[per_char(row["per_char"][kind]) for kind in KINDS]] for row in rows]
-    instructions_chart(rows, out / "instructions.png", s)
+    instructions_chart(rows, out / "instructions.png", stamp)
     parts_md = []
     for lesson, function in functions("call_breakdown"):
         try:
@@ -379,7 +379,7 @@ def main(argv: list[str]) -> int:
         parser.error(f"--builds takes dev, release or both, not {ns.builds!r}")
     out = results.RESULTS_DIR
     out.mkdir(parents=True, exist_ok=True)
-    stamp = report.stamp()
+    stamp = report.new_stamp()
     md = ["<!-- Written by `just profile`: measured on this machine, not typed in. -->", ""]
     md += sampling_section(out, ns.lines)
     md += [report.stamp_markdown(stamp, beside=""), ""]

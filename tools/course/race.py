@@ -32,20 +32,22 @@ WORKERS = 5
 
 def contenders() -> list[measure.Contender]:
     """Everyone in the race, the oracle first (measure.Roster makes them again in every worker)."""
-    return [*peers.python_contenders(), *peers.numpy_contenders(), *peers.numba_contenders(),
-            *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
+    return [*peers.python_contenders(), *peers.python_from_lessons(), *peers.numpy_contenders(),
+            *peers.numba_contenders(), *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
 
 
 def roles(contenders: list[measure.Contender]) -> dict[str, str]:
-    """The contenders the tutorial's claims are about, by role."""
-    ids = [c.id for c in contenders]
-
-    def rust(function: str, build: str) -> str | None:
-        return next((i for i in ids if i.startswith(f"rust-{function}-lesson") and i.endswith(f"-{build}")), None)
-
-    found = {"python": peers.ORACLE, "numpy": "numpy-sum", "debug": rust("count_doubles", "debug"),
-             "release": rust("count_doubles", "release"), "bytes": rust("count_doubles_bytes", "release")}  # fmt: skip
-    return {role: cid for role, cid in found.items() if cid in ids}
+    """The contenders the tutorial's claims are about, by role: the oracle plays "python",
+    and each lesson's `roles` (lessons/lessons.toml) give the others to its versions."""
+    found = {"python": peers.ORACLE} if any(c.id == peers.ORACLE for c in contenders) else {}
+    for lesson in manifest.load():
+        for role, player in lesson.roles:
+            function, _, build = player.partition(" ")
+            playing = [c.id for c in contenders if c.lesson == lesson.number and c.function == function
+                       and (not build or c.family == f"rust-{build}")]  # fmt: skip
+            if playing:
+                found[role] = playing[0]
+    return found
 
 
 # Bytes per character in CPython's storage of each kind of text.
@@ -67,13 +69,13 @@ def target_claim(lesson: manifest.Lesson, target: manifest.Target, key: str, sai
                         lesson=lesson.number)  # fmt: skip
 
 
-def targets(m: Measurement, race: dict, letters: list[dict], beyond: list[dict]) -> list:
+def targets(measurement: Measurement, race: dict, letters: list[dict], beyond: list[dict]) -> list:
     """Every lesson's targets (the manifest's [[lesson.target]]) whose subject ran, as
     (claim, measured ratio, what it was measured against) for report.claims_section.
     A target is met where time(subject) / time(versus) is at most its `at_most`."""
-    if not m.timed:
+    if not measurement.timed:
         return []
-    ids = {c.id: c for c in m.contenders}
+    ids = {c.id: c for c in measurement.contenders}
     out = []
     for lesson in manifest.load():
         for i, target in enumerate(lesson.target, start=1):
@@ -88,11 +90,11 @@ def targets(m: Measurement, race: dict, letters: list[dict], beyond: list[dict])
             whose = f"lesson {lesson.number}'s {function}"
             versus = VERSUS_NAMES.get(target.versus) or (ids[target.versus].name if target.versus else "")
             if target.workload == "race":
-                est = measure.paired_ratio(m, race["id"], subject, target.versus)
+                est = measure.paired_ratio(measurement, race["id"], subject, target.versus)
                 out.append((target_claim(lesson, target, str(i), whose), est, versus))
             elif target.workload == "smallest":
                 smallest = letters[0]
-                est = measure.paired_ratio(m, smallest["id"], subject, target.versus)
+                est = measure.paired_ratio(measurement, smallest["id"], subject, target.versus)
                 said = f"{whose} on {smallest['size']:,} letters"
                 out.append((target_claim(lesson, target, str(i), said), est, versus))
             else:  # per byte beyond ascii: wider storage against ASCII letters of the same length
@@ -102,7 +104,7 @@ def targets(m: Measurement, race: dict, letters: list[dict], beyond: list[dict])
                     if ascii_text is None or width == 1:
                         continue
                     said = f"{whose} on {texts.LABELS[w['kind']]} ({width} bytes a character)"
-                    est = measure.cross_ratio(m, subject, w["id"], ascii_text["id"], scale=width)
+                    est = measure.cross_ratio(measurement, subject, w["id"], ascii_text["id"], scale=width)
                     out.append((target_claim(lesson, target, f"{i}-{w['kind']}", said), est,
                                 f"ASCII letters, per byte ({w['size']:,} characters of each)"))  # fmt: skip
     return out
@@ -134,7 +136,7 @@ def overtakes(sizes: list[int], ratios: dict[int, measure.Estimate]) -> str:
     return f"{listed} characters"
 
 
-def sweep_tables(m: Measurement, rows: dict, letters: list[dict]) -> list[str]:
+def sweep_tables(measurement: Measurement, rows: dict, letters: list[dict]) -> list[str]:
     """The Python loop per size, then every other version against it, split in two
     tables of a few sizes each so that they fit the page."""
     sizes = [w["size"] for w in letters]
@@ -149,7 +151,7 @@ def sweep_tables(m: Measurement, rows: dict, letters: list[dict]) -> list[str]:
         for size in sizes
     ]
     md = [report.table(header, body), ""]
-    others = [c for c in m.contenders if c.id != peers.ORACLE]
+    others = [c for c in measurement.contenders if c.id != peers.ORACLE]
     half = (len(sizes) + 1) // 2
     for part, last in ((sizes[:half], False), (sizes[half:], True)):
         if not part:
@@ -177,14 +179,14 @@ def fastest(rows: dict, workload: str) -> str:
     return best.name if best.ratio is None else f"{best.name}, {report.short_relative(best.ratio)}"
 
 
-def beyond_ascii_table(m: Measurement, rows: dict, beyond: list[dict]) -> str:
+def beyond_ascii_table(measurement: Measurement, rows: dict, beyond: list[dict]) -> str:
     def cell(row: Row) -> str:
         if not row.answer.checked:
             mark = "—"
         elif row.answer.correct:
             mark = "✓"
         else:
-            mark = f"✗ {row.answer.got:,}, not {row.answer.expected:,}"
+            mark = f"✗ {measure.said(row.answer.got)}, not {measure.said(row.answer.expected)}"
         if not row.answer.correct and not row.wrong_as_documented:
             mark += " ⚠ **a bug**"
         if row.ratio is None:
@@ -192,36 +194,41 @@ def beyond_ascii_table(m: Measurement, rows: dict, beyond: list[dict]) -> str:
         return f"{mark} · {report.short_relative(row.ratio)}"
 
     first = beyond[0]["id"]
-    ordered = sorted(m.contenders, key=lambda c: rows[first, c.id].ratio.value if rows[first, c.id].ratio else 1)
+    ordered = sorted(
+        measurement.contenders, key=lambda c: rows[first, c.id].ratio.value if rows[first, c.id].ratio else 1
+    )
     header = ["version", *[texts.LABELS[w["kind"]] for w in beyond]]
     return report.table(header, [[c.name, *[cell(rows[w["id"], c.id]) for w in beyond]] for c in ordered])
 
 
-def render(m: Measurement, s: dict, race_size: int) -> str:
+def render(measurement: Measurement, stamp: dict, race_size: int) -> str:
     out = results.RESULTS_DIR
-    rows = report.rows(m)
-    letters = sorted((w for w in m.workloads if w["kind"] == "letters"), key=lambda w: w["size"])
-    beyond = [w for w in m.workloads if w["kind"] != "letters"]
+    rows = report.rows(measurement)
+    letters = sorted((w for w in measurement.workloads if w["kind"] == "letters"), key=lambda w: w["size"])
+    beyond = [w for w in measurement.workloads if w["kind"] != "letters"]
     (race,) = [w for w in letters if w["size"] == race_size]
-    race_rows = [rows[race["id"], c.id] for c in m.contenders]
+    race_rows = [rows[race["id"], c.id] for c in measurement.contenders]
 
     md = ["<!-- Written by `just race`: measured on this machine, not typed in. -->", ""]
-    md += [warning, ""] if (warning := report.wrong_answer_warning(m)) else []
+    md += [warning, ""] if (warning := report.wrong_answer_warning(measurement)) else []
     md.append(
-        f"{len(m.contenders)} versions on {len(m.workloads)} inputs, every answer checked against the Python loop."
+        f"{len(measurement.contenders)} versions on {len(measurement.workloads)} inputs, every answer checked "
+        "against the Python loop."
     )
     md.append("")
-    if m.timed:
-        md += [report.rounds_line(m), "", report.load_note(m.load), ""]
+    if measurement.timed:
+        md += [report.rounds_line(measurement), "", report.load_note(measurement.load), ""]
     else:
         md += ["> Timing was disabled for this run (`--check-only`): the answers were checked, nothing was timed.", ""]
 
     md += [f"### The race: {race['label']}", "", report.time_table(race_rows), ""]
-    if m.timed:
-        report.bar_chart(race_rows, out / "race-1m.png", f"count_doubles on {race_size:,} random ASCII letters", s,
-                         log=True)  # fmt: skip
+    if measurement.timed:
+        title = f"{manifest.manifest().oracle[1]} on {race_size:,} random ASCII letters"
+        report.bar_chart(race_rows, out / "race-1m.png", title, stamp, log=True)
         md += [f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)", ""]
-        md += report.claims_section(m, race["id"], roles(m.contenders), targets(m, race, letters, beyond))
+        md += report.claims_section(
+            measurement, race["id"], roles(measurement.contenders), targets(measurement, race, letters, beyond)
+        )
 
         md += ["### Size sweep: where each version overtakes the Python loop", ""]
         md += [
@@ -230,13 +237,13 @@ def render(m: Measurement, s: dict, race_size: int) -> str:
             "where it is clearly faster, by the same rule.",
             "",
         ]
-        md += sweep_tables(m, rows, letters)
+        md += sweep_tables(measurement, rows, letters)
         lines = [
             (c.name, c.family, [(w["size"], 1 / r.value if (r := rows[w["id"], c.id].ratio) else 1.0)
                                 for w in letters])
-            for c in m.contenders
+            for c in measurement.contenders
         ]  # fmt: skip
-        report.sweep_chart(lines, out / "race-sweep.png", "Speed against input size (random ASCII letters)", s)
+        report.sweep_chart(lines, out / "race-sweep.png", "Speed against input size (random ASCII letters)", stamp)
         md += ["![Every version's speed against the Python loop's, by input size, log-log](results/race-sweep.png)", ""]
 
     if beyond:
@@ -246,10 +253,10 @@ def render(m: Measurement, s: dict, race_size: int) -> str:
             "loop's on the same text. The versions that compare bytes are wrong here: a character outside ASCII "
             "is several bytes in UTF-8.",
             "",
-            beyond_ascii_table(m, rows, beyond),
+            beyond_ascii_table(measurement, rows, beyond),
             "",
         ]
-    md += [report.stamp_markdown(s), ""]
+    md += [report.stamp_markdown(stamp), ""]
     return "\n".join(md)
 
 
@@ -273,7 +280,7 @@ def main(argv: list[str]) -> int:
     workloads = [texts.workload("letters", size) for size in sizes]
     workloads += [texts.workload(kind, ns.beyond_ascii_size) for kind in BEYOND_ASCII]
     correct.write_report()
-    m = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
+    measurement = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
                     rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
-    s = report.stamp()
-    return results.publish("race", render(m, s, ns.race_size), s, m)
+    stamp = report.new_stamp()
+    return results.publish("race", render(measurement, stamp, ns.race_size), stamp, measurement)

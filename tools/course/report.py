@@ -60,26 +60,30 @@ class Row:
         if self.answer.correct:
             return "✓ right"
         why = " (compares bytes, not characters)" if self.wrong_as_documented else " ⚠ **a bug**"
-        return f"✗ **wrong**: {self.answer.got:,}, not {self.answer.expected:,}{why}"
+        return f"✗ **wrong**: {measure.said(self.answer.got)}, not {measure.said(self.answer.expected)}{why}"
 
 
-def rows(m: Measurement) -> dict[tuple[str, str], Row]:
+def rows(measurement: Measurement) -> dict[tuple[str, str], Row]:
     """Every (workload id, contender id), with its answer and, if timed, its estimates."""
-    answers = {(a.workload, a.contender): a for a in m.answers}
+    answers = {(a.workload, a.contender): a for a in measurement.answers}
     out = {}
-    for w in m.workloads:
-        for c in m.contenders:
+    for w in measurement.workloads:
+        for c in measurement.contenders:
             key = (w["id"], c.id)
-            ratio = None if c.id == m.baseline else measure.paired_ratio(m, w["id"], c.id, m.baseline)
-            out[key] = Row(c, w, answers[key], measure.time_of(m, w["id"], c.id), ratio)
+            ratio = (
+                None
+                if c.id == measurement.baseline
+                else measure.paired_ratio(measurement, w["id"], c.id, measurement.baseline)
+            )
+            out[key] = Row(c, w, answers[key], measure.time_of(measurement, w["id"], c.id), ratio)
     return out
 
 
-def wrong_answer_warning(m: Measurement) -> str:
-    bugs = measure.unexpected_wrong(m.answers, m.contenders, m.workloads)
+def wrong_answer_warning(measurement: Measurement) -> str:
+    bugs = measure.unexpected_wrong(measurement.answers, measurement.contenders, measurement.workloads)
     if not bugs:
         return ""  # the caller leaves it out
-    names = {c.id: c.name for c in m.contenders}
+    names = {c.id: c.name for c in measurement.contenders}
     which = ", ".join(sorted({f"{names[a.contender]} on {a.workload}" for a in bugs}))
     return f"> ⚠ **Wrong answers where the answer should be right: {which}.** That is a bug, not a lesson.\n"
 
@@ -158,11 +162,12 @@ def time_table(race: list[Row]) -> str:
     return table(header, body)
 
 
-def rounds_line(m: Measurement) -> str:
-    load = m.load or {}
-    budget = f" (a budget of {m.budget:g} s)" if m.budget else ""
+def rounds_line(measurement: Measurement) -> str:
+    load = measurement.load or {}
+    budget = f" (a budget of {measurement.budget:g} s)" if measurement.budget else ""
     return (
-        f"{len(m.rounds)} paired rounds in {m.worker_count} fresh worker processes, one after another, in "
+        f"{len(measurement.rounds)} paired rounds in {measurement.worker_count} fresh worker processes, one after "
+        "another, in "
         f"{load.get('seconds', 0):.0f} s of timing{budget}: each round timed every version once on every input, "
         "in a shuffled order. A figure is the geometric mean of the workers' medians, and its 95% interval is "
         "Student's t over the workers: it includes how much separate runs of the same code differ."
@@ -260,24 +265,24 @@ def _edge(ratio: float) -> str:
     return "as fast" if ratio == 1 else f"{factor(1 / ratio)}× faster" if ratio < 1 else f"{factor(ratio)}× slower"
 
 
-def claims(m: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[Claim, Estimate, str]]:
+def claims(measurement: Measurement, workload: str, roles: dict[str, str]) -> list[tuple[Claim, Estimate, str]]:
     """(claim, measured ratio, verdict) for every claim whose contenders ran."""
     out = []
     for claim in CLAIMS:
-        if claim.subject in roles and claim.versus in roles and m.timed:
-            est = measure.paired_ratio(m, workload, roles[claim.subject], roles[claim.versus])
+        if claim.subject in roles and claim.versus in roles and measurement.timed:
+            est = measure.paired_ratio(measurement, workload, roles[claim.subject], roles[claim.versus])
             out.append((claim, est, verdict(claim, est)))
     return out
 
 
 def claims_section(
-    m: Measurement, workload: str, roles: dict[str, str], more: list[tuple[Claim, Estimate, str]] = ()
+    measurement: Measurement, workload: str, roles: dict[str, str], more: list[tuple[Claim, Estimate, str]] = ()
 ) -> list[str]:
     """The claims' tables, one per source; `more`: claims judged elsewhere (on other
     workloads), as (claim, estimate, how to name what it was measured against)."""
     out = []
     judged_here = [(claim, est, ROLE_NAMES.get(claim.versus, claim.versus)) for claim, est, _ in
-                   claims(m, workload, roles)]  # fmt: skip
+                   claims(measurement, workload, roles)]  # fmt: skip
     for source, (heading, column) in HEADINGS.items():
         judged = [item for item in [*judged_here, *more] if item[0].source == source]
         if not judged:
@@ -295,7 +300,8 @@ def claims_section(
             f"#### {heading}",
             "",
             f"*Agrees* where the whole 95% interval lies inside what {column} said, *disagrees* where it lies "
-            f"wholly outside, *{TOO_CLOSE}* where it includes an edge. The interval comes from {m.worker_count} "
+            f"wholly outside, *{TOO_CLOSE}* where it includes an edge. The interval comes from "
+            f"{measurement.worker_count} "
             "separate worker processes, so it already includes how much one run differs from the next: no "
             "margin is added.",
             "",
@@ -331,7 +337,8 @@ def _pyo3_version() -> str:
     return re.search(r'name = "pyo3"\nversion = "([^"]+)"', lock).group(1)
 
 
-def stamp() -> dict:
+def new_stamp() -> dict:
+    """Where, with what and when: the stamp a report made now ends with."""
     return {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": f"{_cpu()}, {os.cpu_count()} logical CPUs, {platform.system()} {platform.machine()}",
@@ -348,20 +355,20 @@ def stamp() -> dict:
 TIMES_BESIDE = "Every round's time of every version is in the raw data beside this report."
 
 
-def stamp_markdown(s: dict, beside: str = TIMES_BESIDE) -> str:
+def stamp_markdown(stamp: dict, beside: str = TIMES_BESIDE) -> str:
     """The one stamp every report ends with: where, with what and when it was made, then
     BESIDE, what the raw data beside it (NAME.json, from results.publish) holds, if more
     than the stamp."""
     return (
-        f"<small>Measured {s['date']} on {s['machine']}; Python {s['python']}, {s['rust']}, "
-        f"PyO3 {s['pyo3']}, maturin {s['maturin']}, numpy {s['numpy']}, numba {s['numba']}."
+        f"<small>Measured {stamp['date']} on {stamp['machine']}; Python {stamp['python']}, {stamp['rust']}, "
+        f"PyO3 {stamp['pyo3']}, maturin {stamp['maturin']}, numpy {stamp['numpy']}, numba {stamp['numba']}."
         + (f" {beside}" if beside else "")
         + "</small>"
     )
 
 
-def stamp_line(s: dict) -> str:
-    return f"{s['date']} · {s['machine']} · Python {s['python']} · {s['rust']} · PyO3 {s['pyo3']}"
+def stamp_line(stamp: dict) -> str:
+    return f"{stamp['date']} · {stamp['machine']} · Python {stamp['python']} · {stamp['rust']} · PyO3 {stamp['pyo3']}"
 
 
 # --- charts ----------------------------------------------------------------------------
@@ -402,30 +409,30 @@ def pyplot():
     return plt
 
 
-def _lay_out(fig, s: dict):
+def _lay_out(fig, stamp: dict):
     """The stamp at the foot, and everything fitted inside the figure (the stamp on two
     lines where one is too long for it); the stamp's text. A figure made with
     layout="constrained" keeps that layout, others get tight_layout."""
-    stamp = fig.text(0.01, 0.005, stamp_line(s), fontsize=7.5, color="#555", va="bottom")
-    stamp.set_in_layout(False)
+    label = fig.text(0.01, 0.005, stamp_line(stamp), fontsize=7.5, color="#555", va="bottom")
+    label.set_in_layout(False)
     fig.canvas.draw()
-    if stamp.get_window_extent().x1 > fig.bbox.x1:
-        first, _, second = stamp_line(s).rpartition(" · Python ")
-        stamp.set_text(f"{first}\nPython {second}")
+    if label.get_window_extent().x1 > fig.bbox.x1:
+        first, _, second = stamp_line(stamp).rpartition(" · Python ")
+        label.set_text(f"{first}\nPython {second}")
     fig.canvas.draw()
-    foot = stamp.get_window_extent().y1 / fig.bbox.height + 0.005
+    foot = label.get_window_extent().y1 / fig.bbox.height + 0.005
     engine = fig.get_layout_engine()
     if engine is not None and engine.__class__.__name__ == "ConstrainedLayoutEngine":
         engine.set(rect=(0, foot, 1, 1 - foot))
     else:
         fig.tight_layout(rect=(0, foot, 1, 1))
     fig.canvas.draw()
-    return stamp
+    return label
 
 
-def finish_chart(fig, path: Path, s: dict) -> None:
+def finish_chart(fig, path: Path, stamp: dict) -> None:
     """Stamp FIG at its foot, fit it, save it as PATH and close it."""
-    _lay_out(fig, s)
+    _lay_out(fig, stamp)
     fig.savefig(path, dpi=DPI)
     pyplot().close(fig)
 
@@ -463,7 +470,7 @@ def overlapping_text(fig) -> list[tuple[str, str]]:
     return [(a[0], b[0]) for a, b in pairs if a[1].overlaps(b[1])]
 
 
-def bar_figure(race: list[Row], title: str, s: dict, log: bool = False):
+def bar_figure(race: list[Row], title: str, stamp: dict, log: bool = False):
     """Horizontal bars of time per call with their intervals, fastest at the top, each
     labelled at its end; the axis reaches far enough for every label to fit inside it."""
     plt = pyplot()
@@ -499,7 +506,7 @@ def bar_figure(race: list[Row], title: str, s: dict, log: bool = False):
     # two lines: the names at the left leave the axes narrow
     ax.set_xlabel(f"time per call, {unit}{scale_words},\nwith its 95% interval: shorter is faster")
     ax.set_xlim(right=max(highs) * (2 if log else 1.2))
-    _lay_out(fig, s)
+    _lay_out(fig, stamp)
     for _ in range(4):  # reach as far right as the longest label needs (the ticks then change a little)
         left, right = ax.get_xlim()
         box = ax.get_window_extent()
@@ -514,13 +521,13 @@ def bar_figure(race: list[Row], title: str, s: dict, log: bool = False):
     return fig
 
 
-def bar_chart(race: list[Row], path: Path, title: str, s: dict, log: bool = False) -> None:
-    fig = bar_figure(race, title, s, log)
+def bar_chart(race: list[Row], path: Path, title: str, stamp: dict, log: bool = False) -> None:
+    fig = bar_figure(race, title, stamp, log)
     fig.savefig(path, dpi=DPI)
     pyplot().close(fig)
 
 
-def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: str, s: dict):
+def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: str, stamp: dict):
     """How many times as fast as the Python loop, against input size (log-log): one
     panel per kind of version (PANELS), every line in a panel its own colour and marker.
     `lines`: (name, family, [(size, times as fast)]) for each version."""
@@ -542,11 +549,11 @@ def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: s
     axes[-1, 0].set_xlabel("input size, characters (log scale)")
     fig.supylabel("times as fast as the Python loop (log scale)", fontsize=10.5)
     fig.suptitle(title)
-    _lay_out(fig, s)
+    _lay_out(fig, stamp)
     return fig
 
 
-def sweep_chart(lines: list[tuple[str, str, list[tuple[int, float]]]], path: Path, title: str, s: dict) -> None:
-    fig = sweep_figure(lines, title, s)
+def sweep_chart(lines: list[tuple[str, str, list[tuple[int, float]]]], path: Path, title: str, stamp: dict) -> None:
+    fig = sweep_figure(lines, title, stamp)
     fig.savefig(path, dpi=DPI)
     pyplot().close(fig)
