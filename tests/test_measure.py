@@ -142,7 +142,7 @@ def test_compare_and_race_draw_their_tables_and_charts(measured_results):
 @pytest.mark.parametrize(
     "command, options",
     [("compare", ["--size", "--budget", "--workers", "--rounds", "--check-only"]),
-     ("race", ["--sizes", "--race-size", "--beyond-ascii-size", "--budget", "--workers", "--rounds",
+     ("race", ["--sizes", "--race-size", "--beyond-ascii-size", "--large-size", "--budget", "--workers", "--rounds",
                "--check-only"])],
 )  # fmt: skip
 def test_help_lists_every_option(tmp_path, command, options):
@@ -696,3 +696,31 @@ def test_a_target_against_a_contender_not_in_the_race_is_refused():
         patch.setattr(manifest, "load", lambda: [fake])
         with pytest.raises(CourseError, match="'numpy-nope', which is not in the race"):
             race.targets(m, workloads[0], workloads, [])
+
+
+def test_a_text_cut_for_threads_keeps_every_double_inside_a_piece():
+    for text in ["", "a", "aaaa", "abab", texts.make("letters", 1_001), "aab" * 50 + "c" * 40]:
+        for parts in (1, 2, 3, 8):
+            pieces = measure.cut_between_unequal(text, parts)
+            assert "".join(pieces) == text and len(pieces) <= parts
+            assert sum(manifest.oracle()(piece) for piece in pieces) == manifest.oracle()(text), (text, parts)
+    assert len(measure.cut_between_unequal(texts.make("letters", 10_000), 8)) == 8
+
+
+def test_a_contender_in_threads_adds_up_its_pieces_from_a_pool():
+    import threading
+    import time
+
+    seen = set()
+
+    def count(text):
+        seen.add(threading.get_ident())
+        time.sleep(0.02)  # long enough that the pool starts a thread for each piece
+        return manifest.oracle()(text)
+
+    plain = measure.Contender("python-zip-copy", "python zip loop", "python", count)
+    pooled = measure.in_threads(plain, 4)
+    text = texts.make("letters", 4_000)
+    assert pooled.id == "python-zip-copy-in-threads" and "4 texts from 4 threads" in pooled.name
+    assert pooled.run(pooled.prepare(text)) == manifest.oracle()(text)
+    assert threading.get_ident() not in seen and len(seen) > 1, "each piece from a thread of the pool"

@@ -43,7 +43,14 @@ REPORT = re.compile(r"[a-z][a-z-]*")
 # What a lesson's target is judged on (race.py): the race's input, the sweep's smallest
 # input, or each text beyond ASCII against ASCII letters of the same length, per byte of
 # CPython's storage (the function against itself: no `versus`).
-TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii")
+# Or "large", one text of the race's --large-size characters (64 MiB by default), and
+# "large in threads", the same text cut into several, each counted from a thread of a
+# Python thread pool at the same time: on these two only the target's own versions run.
+TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii", "large", "large in threads")
+LARGE_WORKLOADS = ("large", "large in threads")
+# A Rust function called with keyword arguments, as a target names its versions:
+# "string_doubles:count_doubles(threads=1)" (literal values only).
+RUST_CALL = re.compile(r"string_doubles:\w+(\((\w+=[^(),]+)(, *\w+=[^(),]+)*\))?")
 # The roles the original tutorial's claims are about (report.CLAIMS judges each claim on
 # the versions playing its two roles). The oracle always plays "python"; a lesson gives
 # each other role to one of its versions, in `roles`. tests/test_measure.py holds that
@@ -147,8 +154,9 @@ LESSON_KEYS = {
 # on `workload` (TARGET_WORKLOADS), the whole 95% interval inside.
 TARGET_KEYS = {
     "claim": Key("str"),  # the goal in words, after "lesson N's FUNCTION: "
-    "function": Key("str", pattern=RUST_FUNCTION),
-    "versus": Key("str", required=False, default=""),  # a contender's id in the race
+    "function": Key("str", pattern=RUST_CALL),
+    # a contender's id in the race, or a function of this lesson's as `function` names one
+    "versus": Key("str", required=False, default=""),
     "at_most": Key("number"),
     "workload": Key("str", pattern=re.compile("|".join(re.escape(w) for w in TARGET_WORKLOADS))),
 }
@@ -373,6 +381,10 @@ def _check_roles(lessons: list[Lesson], source: str) -> None:
 
 def _target(table: dict, where: str) -> Target:
     target = Target(**_checked(table, TARGET_KEYS, where))
+    if target.versus.startswith("string_doubles:") and not RUST_CALL.fullmatch(target.versus):
+        raise CourseError(f"{where}: 'versus' must be a contender's id or a call like \"{RUST_CALL.pattern}\"")
+    if "(" in target.function + target.versus and target.workload not in LARGE_WORKLOADS:
+        raise CourseError(f"{where}: a call with keyword arguments is raced on {' or '.join(LARGE_WORKLOADS)} only")
     if (target.workload == "per byte beyond ascii") == bool(target.versus):
         raise CourseError(
             f"{where}: 'versus' names the contender to compare with on every workload but "
@@ -433,6 +445,19 @@ def python_functions() -> list[tuple[Lesson, str]]:
                 seen.add(function)
                 out.append((lesson, function))
     return out
+
+
+def split_call(item: str) -> tuple[str, str, dict]:
+    """ "module:function(name=value, ...)" as (module, function, keyword arguments)."""
+    import ast
+
+    module, _, call = item.partition(":")
+    function, _, arguments = call.partition("(")
+    keywords = {}
+    if arguments:
+        node = ast.parse(f"f({arguments.removesuffix(')')})", mode="eval").body
+        keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
+    return module, function, keywords
 
 
 def contender_functions() -> list[tuple[Lesson, str]]:

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
 import gc
 import glob
 import importlib
@@ -168,17 +169,22 @@ def rust_id(lesson: manifest.Lesson, function: str, profile: str) -> str:
 
 
 def rust_contenders(functions: list[tuple[manifest.Lesson, str]], profiles: list[str]) -> list[Contender]:
-    """Build each lesson once per profile and take each function from its compiled module."""
+    """Build each lesson once per profile and take each function from its compiled module.
+    A function may be a call with keyword arguments, "count_doubles(threads=1)": the
+    contender then calls it with them."""
     modules = {}
     repeated = {f for f, n in collections.Counter(f for _, f in functions).items() if n > 1}
     out = []
     for lesson, function in functions:
+        _, name, keywords = manifest.split_call(f"string_doubles:{function}")
         for profile in profiles:
             key = (lesson.number, profile)
             if key not in modules:
                 print(f"Building lesson {lesson.number}'s Rust ({profile} profile)...", flush=True)
                 modules[key] = load_extension(build.checkpoint_site(lesson, profile))
-            run = getattr(modules[key], function, None)
+            run = getattr(modules[key], name, None)
+            if run is not None and keywords:
+                run = functools.partial(run, **keywords)
             if run is None:
                 raise CourseError(
                     f"lessons/lessons.toml names string_doubles:{function} for lesson {lesson.number}, "
@@ -192,13 +198,61 @@ def rust_contenders(functions: list[tuple[manifest.Lesson, str]], profiles: list
                     f"rust {function} ({which}{kind})",
                     f"rust-{kind}",
                     run,
-                    ascii_only=f"string_doubles:{function}" in manifest.ascii_only(),
+                    ascii_only=f"string_doubles:{name}" in manifest.ascii_only(),
                     note=f"lesson {lesson.number}, {kind} build",
                     lesson=lesson.number,
                     function=f"string_doubles:{function}",
                 )
             )
     return out
+
+
+# --- a contender called from Python threads ------------------------------------------
+
+_POOLS: dict[int, object] = {}  # this process's thread pools, by size, made on first use
+
+
+def cut_between_unequal(text: str, parts: int) -> list[str]:
+    """`text` cut into about `parts` pieces of about equal length, each cut between two
+    unequal neighbours: no double spans a cut, so the pieces' counts add up to the
+    text's, and the oracle's answer still checks the sum."""
+    pieces, start = [], 0
+    for k in range(1, parts):
+        cut = max(start + 1, len(text) * k // parts)
+        while cut < len(text) and text[cut - 1] == text[cut]:
+            cut += 1
+        if cut >= len(text):
+            break
+        pieces.append(text[start:cut])
+        start = cut
+    return [*pieces, text[start:]]
+
+
+def in_threads(contender: Contender, parts: int) -> Contender:
+    """`contender` counting `parts` pieces of the text at once, each from a thread of one
+    Python thread pool (concurrent.futures), the answers added up: as fast as one call
+    on the whole text where calls run in parallel, `parts` calls one after another where
+    they do not."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def prepare(text: str) -> list:
+        return [contender.prepare(piece) for piece in cut_between_unequal(text, parts)]
+
+    def run(pieces: list) -> int:
+        pool = _POOLS.get(len(pieces)) or _POOLS.setdefault(len(pieces), ThreadPoolExecutor(len(pieces)))
+        return sum(pool.map(contender.run, pieces))
+
+    return Contender(
+        f"{contender.id}-in-threads",
+        f"{contender.name}, {parts} texts from {parts} threads",
+        contender.family,
+        run,
+        ascii_only=contender.ascii_only,
+        prepare=prepare,
+        note=f"{contender.note}; {parts} pieces at once from a thread pool".lstrip("; "),
+        lesson=contender.lesson,
+        function=contender.function,
+    )
 
 
 # --- answers, checked against the oracle -----------------------------------------------
@@ -233,14 +287,16 @@ def said(outcome: object) -> str:
     return f"{outcome:,}" if isinstance(outcome, int) else repr(outcome)
 
 
-def check(contenders: list[Contender], workloads: list[dict]) -> tuple[list[Answer], dict]:
+def check(
+    contenders: list[Contender], workloads: list[dict], loop: Contender | None = None
+) -> tuple[list[Answer], dict]:
     """Every contender's outcome on every input (its answer, or the exception it raised),
     and the prepared arguments for the timing.
 
-    The first contender is the oracle. Each call here also warms its contender up
-    (numba compiles on its first call).
+    `loop` is the oracle; without one, the first contender is (and it is timed too).
+    Each call here also warms its contender up (numba compiles on its first call).
     """
-    loop, answers, args = contenders[0], [], {}
+    loop, answers, args = loop or contenders[0], [], {}
     for workload in workloads:
         text = texts.make(workload["kind"], workload["size"])
         expected = oracle.outcome(loop.run, loop.prepare(text))
@@ -429,13 +485,16 @@ def run(
     rounds: int | None = None,
     check_only: bool = False,
     seed: int = SEED,
+    loop: Contender | None = None,
 ) -> Measurement:
     """Check every answer here, then time in `workers` fresh processes, one after
     another: each times paired, shuffled rounds for its share of `budget` seconds (at
-    least MIN_ROUNDS rounds), or exactly `rounds` rounds if given."""
+    least MIN_ROUNDS rounds), or exactly `rounds` rounds if given. The answers are
+    checked against `loop`, the oracle, which is not timed; without it, against the
+    roster's first contender, which is."""
     contenders = roster.make()
     print(f"Checking {len(contenders)} versions on {len(workloads)} inputs against the Python loop...", flush=True)
-    answers, args = check(contenders, workloads)
+    answers, args = check(contenders, workloads, loop)
     measurement = Measurement(contenders, workloads, answers, budget=None if rounds else budget, seed=seed)
     if check_only:
         return measurement

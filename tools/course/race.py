@@ -25,6 +25,13 @@ RACE_SIZE = 1_000_000
 BEYOND_ASCII_SIZE = 100_000
 BEYOND_ASCII = ["accented", "cjk", "emoji"]
 BUDGET = 60.0  # seconds of timing, all workers together; the README says how long the whole recipe takes
+# The lessons' targets on large inputs (manifest.LARGE_WORKLOADS): one text of LARGE_SIZE
+# random ASCII letters (64 MiB as CPython stores it), timed in a second measurement of
+# LARGE_BUDGET seconds where only those targets' versions run; "large in threads" cuts
+# it into THREAD_TEXTS pieces, counted at once from a pool of as many Python threads.
+LARGE_SIZE = 64 * 2**20
+LARGE_BUDGET = 20.0
+THREAD_TEXTS = 8
 # Fewer than compare's: a round of the race is seconds long, and each worker makes every
 # version again (numba compiles anew).
 WORKERS = 5
@@ -34,6 +41,70 @@ def contenders() -> list[measure.Contender]:
     """Everyone in the race, the oracle first (measure.Roster makes them again in every worker)."""
     return [*peers.python_contenders(), *peers.python_from_lessons(), *peers.numpy_contenders(),
             *peers.numba_contenders(), *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
+
+
+def large_targets() -> list[tuple[manifest.Lesson, int, manifest.Target]]:
+    """(lesson, its target's number, the target) for every target on a large input."""
+    return [(lesson, i, target) for lesson in manifest.load() for i, target in enumerate(lesson.target, start=1)
+            if target.workload in manifest.LARGE_WORKLOADS]  # fmt: skip
+
+
+def target_versions(lesson: manifest.Lesson, target: manifest.Target, race: dict) -> tuple:
+    """The two versions a target on a large input compares: its function, from its
+    lesson's release build, and its `versus` (a function of the same lesson, or the id of
+    one of the race's contenders, taken from `race`, by id), each called from a thread
+    pool on "large in threads"."""
+    subject, versus = [
+        measure.rust_contenders([(lesson, name.partition(":")[2])], ["release"])[0]
+        if name.startswith("string_doubles:")
+        else race.get(name)
+        for name in (target.function, target.versus)
+    ]
+    if versus is None:
+        known = ", ".join(sorted(race))
+        raise CourseError(f"lessons/lessons.toml: lesson {lesson.number}'s target measures against "
+                          f"{target.versus!r}, which is not in the race (its ids: {known})")  # fmt: skip
+    if target.workload == "large in threads":
+        subject, versus = measure.in_threads(subject, THREAD_TEXTS), measure.in_threads(versus, THREAD_TEXTS)
+    return subject, versus
+
+
+def target_contenders() -> list[measure.Contender]:
+    """Every version the targets on a large input compare, once each (measure.Roster
+    makes them again in every worker)."""
+    race = {c.id: c for c in contenders()} if any(not t.versus.startswith("string_doubles:")
+                                                   for _, _, t in large_targets()) else {}  # fmt: skip
+    out: dict[str, measure.Contender] = {}
+    for lesson, _, target in large_targets():
+        for version in target_versions(lesson, target, race):
+            out.setdefault(version.id, version)
+    return list(out.values())
+
+
+def large_target_claims(measurement: Measurement) -> list:
+    """The targets on a large input, judged on `measurement` (target_contenders' rounds),
+    as `targets` gives the others."""
+    if not measurement.timed:
+        return []
+    (workload,) = measurement.workloads
+    ids = {c.id: c for c in measurement.contenders}
+    out = []
+    for lesson, i, target in large_targets():
+        subject, versus = [
+            measure.rust_id(lesson, name.partition(":")[2], "release") if name.startswith("string_doubles:") else name
+            for name in (target.function, target.versus)
+        ]
+        if target.workload == "large in threads":
+            subject, versus = f"{subject}-in-threads", f"{versus}-in-threads"
+        if subject not in ids or versus not in ids:
+            continue
+        est = measure.paired_ratio(measurement, workload["id"], subject, versus)
+        said = f"lesson {lesson.number}'s {target.function.partition(':')[2]} on {workload['label']}"
+        if target.workload == "large in threads":
+            said += f", cut into {THREAD_TEXTS} texts counted at once from {THREAD_TEXTS} Python threads"
+        versus_name = VERSUS_NAMES.get(versus) or ids[versus].name
+        out.append((target_claim(lesson, target, str(i), said), est, versus_name))
+    return out
 
 
 def roles(contenders: list[measure.Contender]) -> dict[str, str]:
@@ -79,6 +150,8 @@ def targets(measurement: Measurement, race: dict, letters: list[dict], beyond: l
     out = []
     for lesson in manifest.load():
         for i, target in enumerate(lesson.target, start=1):
+            if target.workload in manifest.LARGE_WORKLOADS:  # judged on a measurement of their own
+                continue
             function = target.function.split(":")[1]
             subject = measure.rust_id(lesson, function, "release")
             if subject not in ids:
@@ -201,7 +274,8 @@ def beyond_ascii_table(measurement: Measurement, rows: dict, beyond: list[dict])
     return report.table(header, [[c.name, *[cell(rows[w["id"], c.id]) for w in beyond]] for c in ordered])
 
 
-def render(measurement: Measurement, stamp: dict, race_size: int) -> str:
+def render(measurement: Measurement, stamp: dict, race_size: int, large: Measurement | None = None) -> str:
+    """The race's report; `large`: the measurement of the targets on a large input."""
     out = results.RESULTS_DIR
     rows = report.rows(measurement)
     letters = sorted((w for w in measurement.workloads if w["kind"] == "letters"), key=lambda w: w["size"])
@@ -226,9 +300,16 @@ def render(measurement: Measurement, stamp: dict, race_size: int) -> str:
         title = f"{manifest.manifest().oracle[1]} on {race_size:,} random ASCII letters"
         report.bar_chart(race_rows, out / "race-1m.png", title, stamp, log=True)
         md += [f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)", ""]
-        md += report.claims_section(
-            measurement, race["id"], roles(measurement.contenders), targets(measurement, race, letters, beyond)
-        )
+        judged = targets(measurement, race, letters, beyond) + (large_target_claims(large) if large else [])
+        md += report.claims_section(measurement, race["id"], roles(measurement.contenders), judged)
+        if large is not None and large.timed:
+            seconds = (large.load or {}).get("seconds", 0)
+            md += [
+                f"The targets on {large.workloads[0]['label']} were timed on their own, with only their versions "
+                f"in the rounds: {len(large.rounds)} paired rounds in {large.worker_count} fresh worker processes, "
+                f"{seconds:.0f} s of timing. {report.load_note(large.load)}",
+                "",
+            ]
 
         md += ["### Size sweep: where each version overtakes the Python loop", ""]
         md += [
@@ -275,6 +356,9 @@ def main(argv: list[str]) -> int:
                         help=f"the size shown as the race, added to the sweep (default: {RACE_SIZE:,})")  # fmt: skip
     parser.add_argument("--beyond-ascii-size", type=measure.size, default=BEYOND_ASCII_SIZE, metavar="N",
                         help=f"characters of each text beyond ASCII (default: {BEYOND_ASCII_SIZE:,})")  # fmt: skip
+    parser.add_argument("--large-size", type=measure.size, default=LARGE_SIZE, metavar="N",
+                        help=f"ASCII letters of the large input some targets are judged on (default: {LARGE_SIZE:,}, "
+                             "64 MiB)")  # fmt: skip
     ns = parser.parse_args(argv)
     sizes = sorted({*ns.sizes, ns.race_size})
     workloads = [texts.workload("letters", size) for size in sizes]
@@ -282,5 +366,13 @@ def main(argv: list[str]) -> int:
     correct.write_report()
     measurement = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
                     rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
+    large = None
+    if large_targets():
+        workload = texts.workload("letters", ns.large_size)
+        print(f"The targets on {workload['label']}, their versions only:", flush=True)
+        large = measure.run(measure.Roster("race:target_contenders"), [workload], loop=peers.oracle(),
+                            budget=ns.budget * LARGE_BUDGET / BUDGET, workers=ns.workers, rounds=ns.rounds,
+                            check_only=ns.check_only)  # fmt: skip
     stamp = report.new_stamp()
-    return results.publish("race", render(measurement, stamp, ns.race_size), stamp, measurement)
+    text = render(measurement, stamp, ns.race_size, large)
+    return results.publish("race", text, stamp, measurement, more=[large] if large else [])

@@ -235,7 +235,7 @@ CLAIMS = [
 ROLE_NAMES = {"python": "the Python loop", "release": "the release build", "debug": "the debug build"}
 HEADINGS = {
     "tutorial": ("How this machine compares with the original tutorial", "the tutorial"),
-    "target": ("The lessons' targets, on this machine", "the target"),  # one lesson's: "Lesson N's targets"
+    "target": ("Lesson N's targets, on this machine", "the target"),  # one table per lesson
 }
 TOO_CLOSE = "too close to call on this machine"
 AGREES, DISAGREES = "agrees", "disagrees"
@@ -278,17 +278,22 @@ def claims(measurement: Measurement, workload: str, roles: dict[str, str]) -> li
 def claims_section(
     measurement: Measurement, workload: str, roles: dict[str, str], more: list[tuple[Claim, Estimate, str]] = ()
 ) -> list[str]:
-    """The claims' tables, one per source; `more`: claims judged elsewhere (on other
-    workloads), as (claim, estimate, how to name what it was measured against)."""
+    """The claims' tables: the tutorial's, then each lesson's targets ("Lesson N's
+    targets", the heading a chapter points its reader to); `more`: claims judged
+    elsewhere (on other workloads), as (claim, estimate, how to name what it was
+    measured against)."""
     out = []
     judged_here = [(claim, est, ROLE_NAMES.get(claim.versus, claim.versus)) for claim, est, _ in
                    claims(measurement, workload, roles)]  # fmt: skip
-    for source, (heading, column) in HEADINGS.items():
-        judged = [item for item in [*judged_here, *more] if item[0].source == source]
+    everything = [*judged_here, *more]
+    tables = [(heading, column, [item for item in everything if item[0].source == source])
+              for source, (heading, column) in HEADINGS.items() if source != "target"]  # fmt: skip
+    for lesson in sorted({claim.lesson for claim, _, _ in everything if claim.source == "target"}):
+        its = [item for item in everything if item[0].source == "target" and item[0].lesson == lesson]
+        tables.append((f"Lesson {lesson}'s targets, on this machine", HEADINGS["target"][1], its))
+    for heading, column, judged in tables:
         if not judged:
             continue
-        if source == "target" and len(lessons := {claim.lesson for claim, _, _ in judged}) == 1:
-            heading = f"Lesson {lessons.pop()}'s targets, on this machine"
         body = []
         for claim, est, versus in judged:
             said = claim.said + (f" ({claim.reading})" if claim.reading else "")

@@ -48,20 +48,23 @@ def ensure_stubs() -> None:
             path.write_text(stub(name))
 
 
-def publish(name: str, text: str, stamp: dict, measurement=None, data: dict | None = None) -> int:
+def publish(name: str, text: str, stamp: dict, measurement=None, data: dict | None = None, more=()) -> int:
     """Write NAME.md and its raw data NAME.json (the stamp, then the measurement's rounds
-    or DATA), print the report; 1 if a measured answer is an unexpected wrong one.
+    or DATA, and those of the `more` measurements the report also shows, under "more"),
+    print the report; 1 if a measured answer is an unexpected wrong one.
 
     Every report the book shows is written here, and each ends with report.stamp_markdown."""
     from . import measure
 
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     raw = measurement.to_json() if measurement is not None else (data or {})
+    if more:
+        raw = {**raw, "more": [m.to_json() for m in more]}
     (RESULTS_DIR / f"{name}.md").write_text(text)
     (RESULTS_DIR / f"{name}.json").write_text(json.dumps({"stamp": stamp, **raw}, indent=1))
     shown = [line for line in text.splitlines() if not line.startswith(("![", "<small", "<!--"))]
     print("\n" + "\n".join(shown).strip() + "\n")
     print(f"Report, charts and raw data: {RESULTS_DIR}/{name}.*  (just book shows them)")
-    if measurement is None:
-        return 0
-    return 1 if measure.unexpected_wrong(measurement.answers, measurement.contenders, measurement.workloads) else 0
+    measured = [m for m in (measurement, *more) if m is not None]
+    wrong = [measure.unexpected_wrong(m.answers, m.contenders, m.workloads) for m in measured]
+    return 1 if any(wrong) else 0
