@@ -22,9 +22,12 @@ MANIFEST = LESSONS_DIR / "lessons.toml"
 # Files that running a checkpoint leaves behind; never part of one.
 JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
 
-# "module:function": a function of doubles.py or of the Rust module string_doubles.
-FUNCTION = re.compile(r"(doubles|string_doubles):\w+")
-RUST_FUNCTION = re.compile(r"string_doubles:\w+")
+# "module:function": a function of doubles.py or of the Rust module string_doubles,
+# optionally with keyword arguments it is called with, each a Python literal:
+# "string_doubles:count_doubles(option=3, other='x')" (parse_call reads them).
+_KEYWORDS = r"(\(\s*\w+\s*=[^,()]+(,\s*\w+\s*=[^,()]+)*\))?"
+FUNCTION = re.compile(rf"(doubles|string_doubles):\w+{_KEYWORDS}")
+RUST_FUNCTION = re.compile(rf"string_doubles:\w+{_KEYWORDS}")
 # The checks a lesson's `verify` may name besides functions, each with what it checks.
 # check.py registers one check for each name (@check): tests/test_manifest.py holds that
 # the two lists agree, and this module imports no check.
@@ -292,6 +295,11 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
         fields = _checked(entry, LESSON_KEYS, where)
         fields["target"] = tuple(_target(table, f"{where}, target {j}") for j, table in
                                  enumerate(fields["target"], start=1))  # fmt: skip
+        for item in fields["verify"]:
+            try:
+                parse_call(item)  # keyword arguments that are not literals stop here, said once
+            except CourseError as err:
+                raise CourseError(f"{where}: 'verify': {err}") from None
         lessons.append(Lesson(**fields))
     numbers = [lesson.number for lesson in lessons]
     if len(set(numbers)) != len(numbers):
@@ -330,6 +338,32 @@ def manifest() -> Manifest:
 
 
 # --- what the tools ask of it ------------------------------------------------------
+
+
+def parse_call(item: str) -> tuple[str, str, dict[str, Any]]:
+    """(module, function, keyword arguments) of a "module:function" item of the manifest,
+    "module:function(name=literal, ...)" included; raises CourseError for one whose
+    arguments are not keywords with Python literals."""
+    head, _, arguments = item.partition("(")
+    module, _, function = head.partition(":")
+    if not arguments:
+        return module, function, {}
+    try:
+        call = ast.parse(f"f({arguments}", mode="eval").body
+        if not isinstance(call, ast.Call) or call.args:
+            raise ValueError("only keyword arguments")
+        keywords = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+        if None in keywords:
+            raise ValueError("no **")
+    except (SyntaxError, ValueError) as err:
+        raise CourseError(f"{item!r}: the arguments must be name=literal, ... ({err})") from None
+    return module, function, keywords
+
+
+def function_of(item: str) -> str:
+    """The "module:function" an item names, without the keyword arguments it may add."""
+    module, function, _ = parse_call(item)
+    return f"{module}:{function}"
 
 
 def load() -> list[Lesson]:
