@@ -332,9 +332,12 @@ fn summarise_shared(cells: &[AtomicU8]) -> Summary<u8> {
         // SAFETY: `atomic_load` reads BLOCK bytes from the pointer, a byte-wise atomic
         // copy (C++'s proposed atomic memcpy). The pointer is to BLOCK `AtomicU8`s we
         // borrow, so it is valid for reads, aligned (arrays of bytes need no alignment)
-        // and reaches the bytes through `UnsafeCell`, as `AtomicU8` holds its byte. Every
-        // byte is initialized memory and every value of a byte is a valid `u8`, so the
-        // copy is a valid array whatever another thread writes meanwhile.
+        // and reaches the bytes through `UnsafeCell`, as `AtomicU8` holds its byte; no
+        // Rust code writes them. Every byte is initialized, and every value of a byte is
+        // a valid `u8`, so the copy is a valid array whatever another thread writes
+        // meanwhile. (A writer in C, such as CPython's bytearray, stores without atomics:
+        // such a write racing with this copy is a race in C's memory model too, whoever
+        // reads; reading only atomically, Rust at least assumes nothing about the bytes.)
         let copy = unsafe {
             atomic_memcpy::atomic_load(block.as_ptr().cast::<[u8; BLOCK]>(), Ordering::Relaxed)
                 .assume_init()
