@@ -260,7 +260,7 @@ use std::num::NonZeroUsize;
 /// Inputs shorter than this many items (4 Mi) are counted on the calling thread. Handing
 /// parts to rayon's threads cost about 6 µs a call where this was measured (a 2-core
 /// machine), a tenth of counting 4 MiB on one thread: from there on, threads cost
-/// little even when the other cores are busy, and halve the time when they are free.
+/// little even when the other cores are busy, and can nearly halve it when they are free.
 pub const PARALLEL_FROM: usize = 1 << 22;
 
 /// Count with the fastest kernel on `threads` threads: `None` for every thread of
