@@ -320,6 +320,13 @@ fn a_summary_holds_the_ends_and_the_seam_pair() {
     );
     assert_eq!(Summary::<u8>::default(), Summary::EMPTY);
     assert!(Summary::<u8>::EMPTY.is_empty() && !left.is_empty());
+    // Empty means neither end: a summary made by hand with one end is not empty.
+    let one_end = Summary {
+        pairs: 0,
+        first: Some(b'a'),
+        last: None,
+    };
+    assert!(!one_end.is_empty());
 }
 // ANCHOR_END: summaries
 
