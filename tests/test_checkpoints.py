@@ -46,7 +46,8 @@ def test_checkpoint_passes_its_lessons_checks(lesson):
         site = ROOT / ".course/builds" / f"{lesson.dir}-{profile}"
         assert (site / ".course-fingerprint").read_text() == build._fingerprint(lesson.path, profile)
         # ...and that build holds exactly this checkpoint's functions, no other lesson's.
-        declared = set(re.findall(r"#\[pyfunction\]\s*fn (\w+)", (lesson.path / "src/lib.rs").read_text()))
+        pyfunction = r"#\[pyfunction\]\s*(?:#\[pyo3\([^\]]*\)\]\s*)?fn (\w+)"  # a #[pyo3(signature)] may follow
+        declared = set(re.findall(pyfunction, (lesson.path / "src/lib.rs").read_text()))
         module = measure.load_extension(site)
         assert {name for name in dir(module) if not name.startswith("_")} == declared
 

@@ -33,11 +33,17 @@ def test_each_lesson_has_a_title_a_hint_and_checks(lesson):
     assert lesson.title and lesson.hint
     assert "doubles:count_doubles" in lesson.verify
     for item in lesson.verify:
-        assert item in manifest.CHECKS or re.fullmatch(r"(doubles|string_doubles):\w+", item), item
-        if item.startswith("string_doubles:"):
-            assert lesson.has_rust and f"fn {item.split(':')[1]}(" in (lesson.path / "src/lib.rs").read_text()
-        if item.startswith("doubles:"):
-            assert f"def {item.split(':')[1]}(" in (lesson.path / "doubles.py").read_text()
+        assert item in manifest.CHECKS or manifest.FUNCTION.fullmatch(item), item
+        if item in manifest.CHECKS:
+            continue
+        module, function, keywords = manifest.parse_call(item)
+        if module == "string_doubles":
+            source = (lesson.path / "src/lib.rs").read_text()
+            assert lesson.has_rust and f"fn {function}(" in source
+            for name in keywords:  # a keyword the function's #[pyo3(signature = ...)] takes
+                assert re.search(rf"signature = \([^)]*\b{name}\b", source), (item, name)
+        if module == "doubles":
+            assert f"def {function}(" in (lesson.path / "doubles.py").read_text()
 
 
 def test_verify_runs_one_registered_check_for_each_name_the_manifest_allows():
@@ -225,6 +231,10 @@ def _edit_bad_report_name(data):
     _lesson(data, 3)["reports"] = ["Compare.md"]
 
 
+def _edit_verify_keyword_not_a_literal(data):
+    _lesson(data, 2)["verify"] = ["doubles:count_doubles", "string_doubles:count_doubles(option=os.sep)"]
+
+
 def _targets(data):
     return next(entry["target"] for entry in data["lesson"] if entry.get("target"))
 
@@ -248,7 +258,29 @@ BAD_EDITS = {
     "target call on the race": (_edit_target_call_on_the_race, "is raced on large or large in threads only"),
     "two profile scripts": (_edit_two_profile_scripts, "only one lesson may have a 'profile_script'"),
     "bad report name": (_edit_bad_report_name, "'reports' must list strings like"),
+    "verify keyword not a literal": (_edit_verify_keyword_not_a_literal, "the arguments must be name=literal"),
 }
+
+
+def test_a_verify_item_may_name_keyword_arguments():
+    assert manifest.parse_call("string_doubles:count_doubles") == ("string_doubles", "count_doubles", {})
+    item = "string_doubles:count_doubles(option=3, other='x y')"
+    assert manifest.FUNCTION.fullmatch(item) and manifest.RUST_FUNCTION.fullmatch(item)
+    assert manifest.parse_call(item) == ("string_doubles", "count_doubles", {"option": 3, "other": "x y"})
+    assert manifest.function_of(item) == "string_doubles:count_doubles"
+    for bad in ["string_doubles:count_doubles(3)", "string_doubles:count_doubles(option=)"]:
+        assert not manifest.FUNCTION.fullmatch(bad), bad
+    with pytest.raises(manifest.CourseError, match="name=literal"):
+        manifest.parse_call("string_doubles:count_doubles(option=os.sep)")
+
+
+def test_verify_shows_a_call_with_its_keyword_arguments():
+    from course import check
+
+    assert check.call_of("string_doubles:count_doubles", "'aa'") == "string_doubles:count_doubles('aa')"
+    shown = check.call_of("string_doubles:count_doubles(option=3)", "'aa'")
+    assert shown == "string_doubles:count_doubles('aa', option=3)"
+    assert check.written_call("string_doubles:count_doubles(option=3)") == "string_doubles.count_doubles"
 
 
 @pytest.mark.parametrize("edit", BAD_EDITS)
@@ -304,4 +336,4 @@ def test_every_rust_contender_is_a_pyfunction_of_its_lesson():
     for lesson, function in listed:
         assert f"string_doubles:{function}" in lesson.verify, (lesson, function)
         source = (lesson.path / "src/lib.rs").read_text()
-        assert re.search(rf"#\[pyfunction\]\s*fn {function}\(", source), (lesson, function)
+        assert re.search(rf"#\[pyfunction\]\s*(#\[pyo3\([^\]]*\)\]\s*)?fn {function}\(", source), (lesson, function)

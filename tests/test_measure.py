@@ -78,6 +78,23 @@ def test_race_runs_every_contender_on_every_workload(untimed_race):
     assert {entry[:2] for entry in from_lessons if not entry[2].startswith("rust-")} == python | {oracle}
 
 
+def test_the_targets_on_a_large_input_race_their_versions_alone_every_answer_checked(untimed_race):
+    data = raw(untimed_race, "race")
+    large = race.large_targets()
+    assert large, "a lesson sets a target on a large input"
+    (measured,) = data["more"]
+    (workload,) = measured["workloads"]
+    assert workload["size"] == 3000 and workload["kind"] == "letters"
+    ids = {c["id"] for c in measured["contenders"]}
+    assert peers.ORACLE not in ids, "the oracle checks the answers, untimed"
+    for lesson, _, target in large:
+        subject = measure.rust_id(lesson, target.function.partition(":")[2], "release")
+        assert (f"{subject}-in-threads" if target.workload == "large in threads" else subject) in ids
+    expected = manifest.oracle()(texts.make("letters", 3000))
+    assert {a["contender"] for a in measured["answers"]} == ids
+    assert all(a["expected"] == expected and a["correct"] for a in measured["answers"])
+
+
 def test_race_checks_every_answer_against_the_python_loop(untimed_race):
     data = raw(untimed_race, "race")
     oracle = peers.oracle().run
@@ -643,8 +660,8 @@ def test_the_race_judges_every_lessons_targets(measured_results):
     text = (measured_results / "race.md").read_text()
     judged = _targets()
     assert judged, "lessons.toml sets targets ([[lesson.target]])"
-    (lesson,) = {lesson.number for lesson, _ in judged}  # one lesson's, as the book says: "Lesson N's targets"
-    assert f"#### Lesson {lesson}'s targets, on this machine" in text
+    for number in {lesson.number for lesson, _ in judged}:  # a table each, as the chapters say: "Lesson N's targets"
+        assert f"#### Lesson {number}'s targets, on this machine" in text
     for lesson, target in judged:
         assert f"lesson {lesson.number}'s {target.function.split(':')[1]}" in text
         # (the tiny race has no ASCII text as long as its texts beyond ASCII: nothing to judge per byte on)

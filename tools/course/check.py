@@ -26,6 +26,7 @@ Exit status: 0 when everything passes, 1 otherwise.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import os
@@ -199,8 +200,16 @@ def slow(what: str) -> None:
 
 def written_call(item: str) -> str:
     """How doubles.py names a function: count_doubles, or string_doubles.count_doubles."""
-    module_name, function_name = item.split(":")
+    module_name, function_name, _ = manifest.parse_call(item)
     return function_name if module_name == "doubles" else f"{module_name}.{function_name}"
+
+
+def call_of(item: str, written: str) -> str:
+    """An item called on an input written as `written`, with the item's keyword arguments:
+    "string_doubles:count_doubles('aa')", "string_doubles:count_doubles('aa', option=3)"."""
+    module_name, function_name, keywords = manifest.parse_call(item)
+    arguments = [written, *(f"{name}={value!r}" for name, value in keywords.items())]
+    return f"{module_name}:{function_name}({', '.join(arguments)})"
 
 
 def bytes_like(data: bytes) -> list[tuple[str, object]]:
@@ -335,13 +344,14 @@ class Checker:
         )
 
     def function(self, item: str):
-        module_name, function_name = item.split(":")
+        """The function an item names, called with the item's keyword arguments, if any."""
+        module_name, function_name, keywords = manifest.parse_call(item)
         module = self.load_module(module_name)
         if module is None:
             return None
         function = getattr(module, function_name, None)
         if callable(function):
-            return function
+            return functools.partial(function, **keywords) if keywords else function
         if module_name == "doubles":
             self.problem(
                 f"doubles.py has no function {function_name}: this step adds it, at the top level of "
@@ -383,7 +393,7 @@ class Checker:
         rust = item.startswith("string_doubles:")
         every_str = "str" in self.lesson.every_input
         buffers = "bytes-like" in self.lesson.every_input and rust
-        ascii_only = item in manifest.ascii_only()
+        ascii_only = manifest.function_of(item) in manifest.ascii_only()
         # Small alphabets make doubles common; any character can still turn up.
         ascii_text = st.text(st.sampled_from("aAb \n") | st.characters(codec="ascii"), max_size=40)
         any_text = text_strategy(surrogates=every_str)
@@ -435,6 +445,7 @@ class Checker:
         function = self.function(item)
         if function is None:
             return
+        bytes_only = manifest.function_of(item) in manifest.ascii_only()
         found = None
         for fixed, strategy, expect, note in self.domains(item):
             failure = self.first_failure(function, expect, fixed, strategy)
@@ -443,7 +454,7 @@ class Checker:
                 break
         if found is None:
             if not item.startswith("string_doubles:") or self.promises(item, function):
-                beyond = ", and the count of UTF-8 bytes beyond ASCII" if item in manifest.ascii_only() else ""
+                beyond = ", and the count of UTF-8 bytes beyond ASCII" if bytes_only else ""
                 self.passed.append(f"{item} gives the Python loop's answers{beyond}")
             return
         failure, expect, note = found
@@ -462,9 +473,9 @@ class Checker:
             )
         if isinstance(got, BaseException):
             said = raised(got, self.doubles).rstrip(".")
-            self.problem(f"{item}({written}) {said}. {right[0].upper()}{right[1:]}.{note}")
+            self.problem(f"{call_of(item, written)} {said}. {right[0].upper()}{right[1:]}.{note}")
         else:
-            self.problem(f"{item}({written}) gave {got!r}; {right}.{note}")
+            self.problem(f"{call_of(item, written)} gave {got!r}; {right}.{note}")
 
     def promises(self, item: str, function) -> bool:
         """`every_input`'s other promises: for "bytes-like", a clear TypeError for what it does
@@ -474,14 +485,14 @@ class Checker:
             got = outcome(function, wrong)
             if isinstance(got, TypeError) and TAKES not in str(got):
                 self.problem(
-                    f"{item}({wrong!r}) raised TypeError: {got}. Say what it takes, in these words: "
-                    f"TypeError: {item.split(':')[1]}() takes {TAKES} (...)."
+                    f"{call_of(item, repr(wrong))} raised TypeError: {got}. Say what it takes, in these words: "
+                    f"TypeError: {manifest.parse_call(item)[1]}() takes {TAKES} (...)."
                 )
                 return False
             if not isinstance(got, TypeError):
                 what = f"gave {got!r}" if not isinstance(got, BaseException) else raised(got, self.doubles)
                 self.problem(
-                    f"{item}({wrong!r}) {what}: it should raise TypeError, saying that it takes a str or a "
+                    f"{call_of(item, repr(wrong))} {what}: it should raise TypeError, saying that it takes a str or a "
                     "bytes-like object."
                 )
                 return False
@@ -494,7 +505,7 @@ class Checker:
         if after != before:
             fix = (
                 "encode a temporary copy with text.encode_utf8() instead, which CPython does not keep"
-                if item in manifest.ascii_only()
+                if manifest.function_of(item) in manifest.ascii_only()
                 else "read the str where CPython keeps it (PyStringMethods::data) instead"
             )
             self.problem(
@@ -551,9 +562,8 @@ class Checker:
             return
         slow("Counting machine instructions with valgrind (about ten seconds)...")
         small, large = VECTORIZED_SIZES
-        for item in self.lesson.verify:
-            if not item.startswith("string_doubles:"):
-                continue
+        rust = [item for item in self.lesson.verify if item.startswith("string_doubles:")]
+        for item in dict.fromkeys(manifest.function_of(item) for item in rust):  # once each, keywords aside
             function = item.split(":")[1]
             try:
                 counts = callgrind.counts(None, function, [f"letters:{small}", f"letters:{large}"])
@@ -597,8 +607,8 @@ class Checker:
             return
         timed, tested = notes.get("timed", {}), set(notes.get("property_tested", ()))
         before = len(self.problems)
-        for item in self.lesson.verify:
-            if ":" in item and item not in timed:
+        for item in dict.fromkeys(manifest.function_of(item) for item in self.lesson.verify if ":" in item):
+            if item not in timed:
                 self.problem(
                     f"No benchmark in doubles.py times {item}: add a test that takes the `benchmark` "
                     f"fixture and calls benchmark({written_call(item)}, val)."

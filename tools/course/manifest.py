@@ -22,9 +22,12 @@ MANIFEST = LESSONS_DIR / "lessons.toml"
 # Files that running a checkpoint leaves behind; never part of one.
 JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
 
-# "module:function": a function of doubles.py or of the Rust module string_doubles.
-FUNCTION = re.compile(r"(doubles|string_doubles):\w+")
-RUST_FUNCTION = re.compile(r"string_doubles:\w+")
+# "module:function": a function of doubles.py or of the Rust module string_doubles,
+# optionally with keyword arguments it is called with, each a Python literal:
+# "string_doubles:count_doubles(option=3, other='x')" (parse_call reads them).
+_KEYWORDS = r"(\(\s*\w+\s*=[^,()]+(,\s*\w+\s*=[^,()]+)*\))?"
+FUNCTION = re.compile(rf"(doubles|string_doubles):\w+{_KEYWORDS}")
+RUST_FUNCTION = re.compile(rf"string_doubles:\w+{_KEYWORDS}")
 # The checks a lesson's `verify` may name besides functions, each with what it checks.
 # check.py registers one check for each name (@check): tests/test_manifest.py holds that
 # the two lists agree, and this module imports no check.
@@ -48,9 +51,6 @@ REPORT = re.compile(r"[a-z][a-z-]*")
 # Python thread pool at the same time: on these two only the target's own versions run.
 TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii", "large", "large in threads")
 LARGE_WORKLOADS = ("large", "large in threads")
-# A Rust function called with keyword arguments, as a target names its versions:
-# "string_doubles:count_doubles(threads=1)" (literal values only).
-RUST_CALL = re.compile(r"string_doubles:\w+(\((\w+=[^(),]+)(, *\w+=[^(),]+)*\))?")
 # The roles the original tutorial's claims are about (report.CLAIMS judges each claim on
 # the versions playing its two roles). The oracle always plays "python"; a lesson gives
 # each other role to one of its versions, in `roles`. tests/test_measure.py holds that
@@ -154,7 +154,7 @@ LESSON_KEYS = {
 # on `workload` (TARGET_WORKLOADS), the whole 95% interval inside.
 TARGET_KEYS = {
     "claim": Key("str"),  # the goal in words, after "lesson N's FUNCTION: "
-    "function": Key("str", pattern=RUST_CALL),
+    "function": Key("str", pattern=RUST_FUNCTION),
     # a contender's id in the race, or a function of this lesson's as `function` names one
     "versus": Key("str", required=False, default=""),
     "at_most": Key("number"),
@@ -330,6 +330,11 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
         fields = _checked(entry, LESSON_KEYS, where)
         fields["target"] = tuple(_target(table, f"{where}, target {j}") for j, table in
                                  enumerate(fields["target"], start=1))  # fmt: skip
+        for item in fields["verify"]:
+            try:
+                parse_call(item)  # keyword arguments that are not literals stop here, said once
+            except CourseError as err:
+                raise CourseError(f"{where}: 'verify': {err}") from None
         lessons.append(Lesson(**fields))
     numbers = [lesson.number for lesson in lessons]
     if len(set(numbers)) != len(numbers):
@@ -381,8 +386,8 @@ def _check_roles(lessons: list[Lesson], source: str) -> None:
 
 def _target(table: dict, where: str) -> Target:
     target = Target(**_checked(table, TARGET_KEYS, where))
-    if target.versus.startswith("string_doubles:") and not RUST_CALL.fullmatch(target.versus):
-        raise CourseError(f"{where}: 'versus' must be a contender's id or a call like \"{RUST_CALL.pattern}\"")
+    if target.versus.startswith("string_doubles:") and not RUST_FUNCTION.fullmatch(target.versus):
+        raise CourseError(f"{where}: 'versus' must be a contender's id or a call like \"{RUST_FUNCTION.pattern}\"")
     if "(" in target.function + target.versus and target.workload not in LARGE_WORKLOADS:
         raise CourseError(f"{where}: a call with keyword arguments is raced on {' or '.join(LARGE_WORKLOADS)} only")
     if (target.workload == "per byte beyond ascii") == bool(target.versus):
@@ -400,6 +405,32 @@ def manifest() -> Manifest:
 
 
 # --- what the tools ask of it ------------------------------------------------------
+
+
+def parse_call(item: str) -> tuple[str, str, dict[str, Any]]:
+    """(module, function, keyword arguments) of a "module:function" item of the manifest,
+    "module:function(name=literal, ...)" included; raises CourseError for one whose
+    arguments are not keywords with Python literals."""
+    head, _, arguments = item.partition("(")
+    module, _, function = head.partition(":")
+    if not arguments:
+        return module, function, {}
+    try:
+        call = ast.parse(f"f({arguments}", mode="eval").body
+        if not isinstance(call, ast.Call) or call.args:
+            raise ValueError("only keyword arguments")
+        keywords = {keyword.arg: ast.literal_eval(keyword.value) for keyword in call.keywords}
+        if None in keywords:
+            raise ValueError("no **")
+    except (SyntaxError, ValueError) as err:
+        raise CourseError(f"{item!r}: the arguments must be name=literal, ... ({err})") from None
+    return module, function, keywords
+
+
+def function_of(item: str) -> str:
+    """The "module:function" an item names, without the keyword arguments it may add."""
+    module, function, _ = parse_call(item)
+    return f"{module}:{function}"
 
 
 def load() -> list[Lesson]:
@@ -445,19 +476,6 @@ def python_functions() -> list[tuple[Lesson, str]]:
                 seen.add(function)
                 out.append((lesson, function))
     return out
-
-
-def split_call(item: str) -> tuple[str, str, dict]:
-    """ "module:function(name=value, ...)" as (module, function, keyword arguments)."""
-    import ast
-
-    module, _, call = item.partition(":")
-    function, _, arguments = call.partition("(")
-    keywords = {}
-    if arguments:
-        node = ast.parse(f"f({arguments.removesuffix(')')})", mode="eval").body
-        keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords}
-    return module, function, keywords
 
 
 def contender_functions() -> list[tuple[Lesson, str]]:

@@ -176,7 +176,7 @@ def rust_contenders(functions: list[tuple[manifest.Lesson, str]], profiles: list
     repeated = {f for f, n in collections.Counter(f for _, f in functions).items() if n > 1}
     out = []
     for lesson, function in functions:
-        _, name, keywords = manifest.split_call(f"string_doubles:{function}")
+        _, name, keywords = manifest.parse_call(f"string_doubles:{function}")
         for profile in profiles:
             key = (lesson.number, profile)
             if key not in modules:
