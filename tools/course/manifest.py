@@ -21,6 +21,8 @@ MANIFEST = LESSONS_DIR / "lessons.toml"
 
 # Files that running a checkpoint leaves behind; never part of one.
 JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
+# ...and the compiled modules `maturin develop` copies into a mixed package's Python folder.
+BUILT = {".so", ".pyd"}
 
 # "module:function": a function of doubles.py or of the Rust module string_doubles,
 # optionally with keyword arguments it is called with, each a Python literal:
@@ -256,7 +258,7 @@ def read_tree(top: Path) -> dict[str, bytes]:
     out = {}
     for path in sorted(top.rglob("*")):
         rel = path.relative_to(top)
-        if path.is_file() and not JUNK.intersection(rel.parts):
+        if path.is_file() and not JUNK.intersection(rel.parts) and path.suffix not in BUILT:
             out[rel.as_posix()] = path.read_bytes()
     return out
 
