@@ -151,9 +151,14 @@ def load_extension(site: Path):
     Two builds of the same module (debug and release) can live in one process: each is
     loaded from its own file and neither is registered in sys.modules.
     """
-    (path,) = glob.glob(str(site / "string_doubles" / "string_doubles.*.so"))
-    loader = importlib.machinery.ExtensionFileLoader("string_doubles", path)
-    spec = importlib.util.spec_from_file_location("string_doubles", path, loader=loader)
+    # The compiled module is string_doubles itself, or (a package of Rust and Python, as
+    # maturin's python-source makes) a submodule of it such as string_doubles._core,
+    # whose functions the package re-exports.
+    (path,) = glob.glob(str(site / "string_doubles" / "*.so"))
+    stem = Path(path).name.split(".")[0]
+    name = "string_doubles" if stem == "string_doubles" else f"string_doubles.{stem}"
+    loader = importlib.machinery.ExtensionFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
     return module

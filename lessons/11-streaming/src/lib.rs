@@ -954,20 +954,20 @@ impl DoublesCounter {
                     state.extract()?;
                 let errors = Errors::from_name(&errors).ok_or_else(|| invalid("unknown errors"))?;
                 type Body = (u64, Option<u32>, Option<u32>, Vec<u8>);
-                let (body, fault): (Option<Body>, Option<(u64, Vec<u8>, String)>) =
-                    if rest.is_none() {
-                        (None, None)
-                    } else if let Ok(body) = rest.extract() {
-                        (Some(body), None)
-                    } else {
-                        (
-                            None,
-                            Some(
-                                rest.extract()
-                                    .map_err(|_| invalid("what follows the head"))?,
-                            ),
-                        )
-                    };
+                type FaultParts = (u64, Vec<u8>, String);
+                let (body, fault): (Option<Body>, Option<FaultParts>) = if rest.is_none() {
+                    (None, None)
+                } else if let Ok(body) = rest.extract() {
+                    (Some(body), None)
+                } else {
+                    (
+                        None,
+                        Some(
+                            rest.extract()
+                                .map_err(|_| invalid("what follows the head"))?,
+                        ),
+                    )
+                };
                 let parts = match (&body, &fault) {
                     (Some((pairs, first, last, tail)), _) => Parts::Body(
                         Summary {
