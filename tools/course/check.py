@@ -137,7 +137,7 @@ import runpy, sys, types
 from course import manifest, oracle
 loop, module = oracle.oracle(), types.ModuleType("string_doubles")
 for item in filter(None, sys.argv[1].split(",")):
-    setattr(module, item.split(":")[1], oracle.count_utf8(loop) if item in manifest.ascii_only() else loop)
+    setattr(module, item.split(":")[1], oracle.count_utf8(loop) if manifest.compares_bytes(item) else loop)
 sys.modules["string_doubles"] = module
 sys.argv = sys.argv[2:]
 runpy.run_path(sys.argv[0], run_name="__main__")
@@ -393,7 +393,7 @@ class Checker:
         rust = item.startswith("string_doubles:")
         every_str = "str" in self.lesson.every_input
         buffers = "bytes-like" in self.lesson.every_input and rust
-        ascii_only = manifest.function_of(item) in manifest.ascii_only()
+        ascii_only = manifest.compares_bytes(item)
         # Small alphabets make doubles common; any character can still turn up.
         ascii_text = st.text(st.sampled_from("aAb \n") | st.characters(codec="ascii"), max_size=40)
         any_text = text_strategy(surrogates=every_str)
@@ -445,7 +445,7 @@ class Checker:
         function = self.function(item)
         if function is None:
             return
-        bytes_only = manifest.function_of(item) in manifest.ascii_only()
+        bytes_only = manifest.compares_bytes(item)
         found = None
         for fixed, strategy, expect, note in self.domains(item):
             failure = self.first_failure(function, expect, fixed, strategy)
@@ -505,7 +505,7 @@ class Checker:
         if after != before:
             fix = (
                 "encode a temporary copy with text.encode_utf8() instead, which CPython does not keep"
-                if manifest.function_of(item) in manifest.ascii_only()
+                if manifest.compares_bytes(item)
                 else "read the str where CPython keeps it (PyStringMethods::data) instead"
             )
             self.problem(
@@ -575,7 +575,7 @@ class Checker:
                 bytes_too = (
                     " For a str, count an ASCII str's stored bytes where they lie instead of encoding a copy "
                     "(this step's chapter, \"The binding's one change\")."
-                    if item in manifest.ascii_only()
+                    if manifest.compares_bytes(item)
                     else ""
                 )
                 self.problem(
@@ -681,7 +681,8 @@ class Checker:
     def agrees_with_the_loop(self, command: str, args: list[str], printed: str) -> None:
         """`runs_agree`: the command prints what it prints with every Rust function of the
         step replaced by the Python loop (the bytes' count, for those that compare bytes)."""
-        functions = ",".join(item for item in self.lesson.verify if item.startswith("string_doubles:"))
+        rust = [manifest.function_of(item) for item in self.lesson.verify if item.startswith("string_doubles:")]
+        functions = ",".join(dict.fromkeys(rust))  # each once, its keyword arguments aside
         tools = str(Path(__file__).resolve().parents[1])
         env = {**os.environ, "PYTHONPATH": os.pathsep.join([tools, os.environ.get("PYTHONPATH", "")])}
         slow(f"Running `python {command}` again, with the Python loop in place of string_doubles...")
@@ -718,7 +719,7 @@ class Checker:
             finally:
                 tracemalloc.stop()
             if peak > COPY_SIZE // COPY_FRACTION:
-                advice = NO_COPY_ADVICE[item in manifest.ascii_only()]
+                advice = NO_COPY_ADVICE[manifest.compares_bytes(item)]
                 self.problem(
                     f"{item} made a copy of the text: one call on {COPY_SIZE:,} ASCII characters allocated "
                     f"{peak:,} bytes (tracemalloc counted them). {advice}"

@@ -444,6 +444,12 @@ def ascii_only() -> set[str]:
     return set(manifest().ascii_only)
 
 
+def compares_bytes(item: str) -> bool:
+    """Whether the function an item names ("module:function", keyword arguments or not)
+    compares bytes: the manifest lists it in `ascii_only`."""
+    return function_of(item) in ascii_only()
+
+
 def oracle():
     """The function every answer is checked against (the manifest's `oracle`), compiled
     out of its checkpoint's doubles.py."""

@@ -233,6 +233,11 @@ def cut_between_unequal(text: str, parts: int) -> list[str]:
     return [*pieces, text[start:]]
 
 
+def in_threads_id(contender_id: str) -> str:
+    """The id of a contender counting from Python threads (in_threads)."""
+    return f"{contender_id}-in-threads"
+
+
 def in_threads(contender: Contender, parts: int) -> Contender:
     """`contender` counting `parts` pieces of the text at once, each from a thread of one
     Python thread pool (concurrent.futures), the answers added up: as fast as one call
@@ -248,7 +253,7 @@ def in_threads(contender: Contender, parts: int) -> Contender:
         return sum(pool.map(contender.run, pieces))
 
     return Contender(
-        f"{contender.id}-in-threads",
+        in_threads_id(contender.id),
         f"{contender.name}, {parts} texts from {parts} threads",
         contender.family,
         run,

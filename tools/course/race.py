@@ -69,6 +69,17 @@ def target_versions(lesson: manifest.Lesson, target: manifest.Target, race: dict
     return subject, versus
 
 
+def target_ids(lesson: manifest.Lesson, target: manifest.Target) -> tuple[str, str]:
+    """The ids of the two versions target_versions makes for a target on a large input."""
+    subject, versus = [
+        measure.rust_id(lesson, name.partition(":")[2], "release") if name.startswith("string_doubles:") else name
+        for name in (target.function, target.versus)
+    ]
+    if target.workload == "large in threads":
+        return measure.in_threads_id(subject), measure.in_threads_id(versus)
+    return subject, versus
+
+
 def target_contenders() -> list[measure.Contender]:
     """Every version the targets on a large input compare, once each (measure.Roster
     makes them again in every worker)."""
@@ -90,12 +101,7 @@ def large_target_claims(measurement: Measurement) -> list:
     ids = {c.id: c for c in measurement.contenders}
     out = []
     for lesson, i, target in large_targets():
-        subject, versus = [
-            measure.rust_id(lesson, name.partition(":")[2], "release") if name.startswith("string_doubles:") else name
-            for name in (target.function, target.versus)
-        ]
-        if target.workload == "large in threads":
-            subject, versus = f"{subject}-in-threads", f"{versus}-in-threads"
+        subject, versus = target_ids(lesson, target)
         if subject not in ids or versus not in ids:
             continue
         est = measure.paired_ratio(measurement, workload["id"], subject, versus)
