@@ -51,8 +51,13 @@ REPORT = re.compile(r"[a-z][a-z-]*")
 # Or "large", one text of the race's --large-size characters (64 MiB by default), and
 # "large in threads", the same text cut into several, each counted from a thread of a
 # Python thread pool at the same time: on these two only the target's own versions run.
-TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii", "large", "large in threads")
-LARGE_WORKLOADS = ("large", "large in threads")
+# Or "large file", a file of the race's --file-size characters (1 GiB by default) that
+# the target's versions are called with the path of, beside `wc -l` ("reference-wc-l").
+TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii", "large", "large in threads", "large file")
+LARGE_WORKLOADS = ("large", "large in threads", "large file")
+# What a target measures: "time", over its versus's; or "peak memory", the most a fresh
+# process that counts the input once holds, in MB (10^6 bytes), on a large workload.
+TARGET_MEASURES = ("time", "peak memory")
 # The roles the original tutorial's claims are about (report.CLAIMS judges each claim on
 # the versions playing its two roles). The oracle always plays "python"; a lesson gives
 # each other role to one of its versions, in `roles`. tests/test_measure.py holds that
@@ -161,6 +166,8 @@ TARGET_KEYS = {
     "versus": Key("str", required=False, default=""),
     "at_most": Key("number"),
     "workload": Key("str", pattern=re.compile("|".join(re.escape(w) for w in TARGET_WORKLOADS))),
+    # "time" (at_most: a ratio of times) or "peak memory" (at_most: MB; no versus)
+    "measure": Key("str", required=False, default="time", pattern=re.compile("|".join(TARGET_MEASURES))),
 }
 
 # Every key at the top of the file.
@@ -181,6 +188,7 @@ class Target:
     at_most: float
     workload: str
     versus: str = ""
+    measure: str = "time"
 
 
 @dataclass(frozen=True)
@@ -390,8 +398,13 @@ def _target(table: dict, where: str) -> Target:
     target = Target(**_checked(table, TARGET_KEYS, where))
     if target.versus.startswith("string_doubles:") and not RUST_FUNCTION.fullmatch(target.versus):
         raise CourseError(f"{where}: 'versus' must be a contender's id or a call like \"{RUST_FUNCTION.pattern}\"")
+    large = f"{', '.join(LARGE_WORKLOADS[:-1])} or {LARGE_WORKLOADS[-1]}"
     if "(" in target.function + target.versus and target.workload not in LARGE_WORKLOADS:
-        raise CourseError(f"{where}: a call with keyword arguments is raced on {' or '.join(LARGE_WORKLOADS)} only")
+        raise CourseError(f"{where}: a call with keyword arguments is raced on {large} only")
+    if target.measure == "peak memory":
+        if target.versus or target.workload not in LARGE_WORKLOADS:
+            raise CourseError(f"{where}: a target on peak memory has no 'versus', and is measured on {large}")
+        return target
     if (target.workload == "per byte beyond ascii") == bool(target.versus):
         raise CourseError(
             f"{where}: 'versus' names the contender to compare with on every workload but "
