@@ -108,6 +108,7 @@ def file_oracle(block: int = texts.FILE_BLOCK) -> Contender:
                      lesson=lesson.number, function=f"doubles:{manifest.manifest().oracle[1]}")  # fmt: skip
 
 
+# ANCHOR: file_yardstick
 def file_references() -> list[Contender]:
     """Yardsticks for a file's workload, called with its path: `wc -l`, which reads the
     file once and counts its newlines (its answer is not a count of doubles). None where
@@ -122,3 +123,4 @@ def file_references() -> list[Contender]:
 
     return [Contender(WC, "wc -l (yardstick)", "reference", lines, note="reads the file once, counting newlines",
                       reference=True)]  # fmt: skip
+# ANCHOR_END: file_yardstick
