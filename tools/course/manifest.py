@@ -100,6 +100,9 @@ LESSON_KEYS = {
     # UTF-8 copy left inside it); "bytes-like", bytes, bytearray, memoryview and numpy
     # arrays (strided views too), and a TypeError that says what it takes for the rest
     "every_input": Key("list of str", required=False, default=(), pattern=re.compile(r"str|bytes-like")),
+    # A length, in items, from which the step's functions count another way (on several
+    # threads, say): `just verify` adds long inputs just past it (check.py). 0: none.
+    "cut_over": Key("int", required=False, default=0),
     # Files the step adds that no other check reads (core/Cargo.toml, core/src/lib.rs): each must
     # be in the working copy.
     "required_files": Key("list of str", required=False, default=()),
@@ -201,6 +204,7 @@ class Lesson:
     contenders: tuple[str, ...] = ()
     start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
     every_input: tuple[str, ...] = ()  # "str", "bytes-like": the inputs verify tries beyond ASCII text
+    cut_over: int = 0  # verify's long inputs go just past it
     required_files: tuple[str, ...] = ()
     runs: tuple[str, ...] = ()
     runs_agree: tuple[str, ...] = ()

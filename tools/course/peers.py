@@ -123,4 +123,4 @@ def file_references() -> list[Contender]:
 
     return [Contender(WC, "wc -l (yardstick)", "reference", lines, note="reads the file once, counting newlines",
                       reference=True)]  # fmt: skip
-# ANCHOR_END: file_yardstick
+    # ANCHOR_END: file_yardstick
