@@ -201,12 +201,13 @@ def target_dir() -> Path:
     return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "mutants"
 
 
-# The mutants' builds (cargo-mutants builds with the test and dev profiles): optimized at
-# level 1, which runs the crates' tests (property tests above all) several times faster
-# than level 0, and without debug information, which only slows the build and the link.
-# Overflow checks and debug assertions are not set here, so they stay on, as in any debug
-# build: a mutant whose arithmetic overflows still panics, and is caught.
-PROFILE = {
+# The environment of the mutants' builds: cargo's test and dev profiles, which
+# cargo-mutants builds with, optimized at level 1, which runs the crates' tests (property
+# tests above all) several times faster than level 0, and without debug information,
+# which only slows the build and the link. Overflow checks and debug assertions are not
+# set here, so they stay on, as in any debug build: a mutant whose arithmetic overflows
+# still panics, and is caught.
+MUTANTS_ENV = {
     "CARGO_PROFILE_TEST_OPT_LEVEL": "1",
     "CARGO_PROFILE_DEV_OPT_LEVEL": "1",
     "CARGO_PROFILE_TEST_DEBUG": "0",
@@ -216,7 +217,7 @@ PROFILE = {
 
 def _cargo_mutants(exe: str, lesson: manifest.Lesson, *args: str, capture: bool) -> subprocess.CompletedProcess:
     cmd = [exe, "mutants", "--dir", str(crate_dir(lesson)), *args]
-    env = {**os.environ, **PROFILE, "CARGO_TARGET_DIR": str(target_dir())}
+    env = {**os.environ, **MUTANTS_ENV, "CARGO_TARGET_DIR": str(target_dir())}
     return subprocess.run(cmd, env=env, capture_output=capture, text=True)
 
 
