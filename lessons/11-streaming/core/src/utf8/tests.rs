@@ -226,16 +226,6 @@ proptest! {
         }
     }
 
-    /// Long valid text, ASCII and not: the block-by-block count equals the reference
-    /// loop, across the 4096-byte blocks.
-    #[test]
-    fn text_blocks(chars in prop::collection::vec(prop::sample::select(vec!['a', 'b', 'é', '€', '😀']), 0..6000)) {
-        let text: String = chars.iter().collect();
-        let expected = pairs(text.chars().map(u32::from));
-        prop_assert_eq!(summary_of_text(&text).pairs, expected);
-        prop_assert_eq!(count_utf8(text.as_bytes(), Errors::Strict), Ok(expected));
-    }
-
     /// Bytes: any split of any input, summarised and merged, is the whole count.
     #[test]
     fn byte_summaries_merge((bytes, cuts) in cut_input(40)) {
@@ -244,6 +234,38 @@ proptest! {
             .fold(Summary::EMPTY, |acc, chunk| acc.merge(Summary::of(chunk)));
         prop_assert_eq!(merged, Summary::of(&bytes));
         prop_assert_eq!(merged.pairs, count_doubles(&bytes));
+    }
+}
+
+/// Long valid text: runs of a short pattern of characters, ASCII only or of every length,
+/// each repeated up to 999 times, so that a text is about 12 KB (up to some 45 KB): across
+/// several 4096-byte blocks, some all ASCII, some mixed, and some that would end inside a
+/// character, 1, 2 or 3 bytes back. A text of runs is cheap to make however long it is,
+/// where a text drawn a character at a time costs a draw per character: 500 such texts
+/// cross about 1400 block ends (some 500 of them inside a character) in a fraction of a
+/// second, where 2000 texts drawn a character at a time took seconds.
+fn long_text() -> impl Strategy<Value = String> {
+    let pattern = prop_oneof![
+        prop::collection::vec(prop::sample::select(vec!['a', 'b']), 1..6),
+        prop::collection::vec(prop::sample::select(vec!['a', 'b', 'é', '€', '😀']), 1..6),
+    ];
+    prop::collection::vec((pattern, 1..1000usize), 0..12).prop_map(|runs| {
+        runs.iter()
+            .map(|(pattern, times)| pattern.iter().collect::<String>().repeat(*times))
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(500))]
+
+    /// Long valid text, ASCII and not: the block-by-block count equals the reference
+    /// loop, across the 4096-byte blocks.
+    #[test]
+    fn text_blocks(text in long_text()) {
+        let expected = pairs(text.chars().map(u32::from));
+        prop_assert_eq!(summary_of_text(&text).pairs, expected);
+        prop_assert_eq!(count_utf8(text.as_bytes(), Errors::Strict), Ok(expected));
     }
 }
 
@@ -294,6 +316,95 @@ fn strict_faults_are_cpythons() {
         assert_eq!(count_utf8(input, Errors::Strict), Err(fault));
         assert_eq!(Reason::from_name(reason.as_str()), Some(reason));
     }
+}
+
+#[test]
+fn strict_faults_in_later_chunks_are_counted_from_the_stream_start() {
+    // CPython: b"abcd\xe2\x82\xacz\xff".decode() fails at start 8, and
+    // b"a\xe2\x82\xacb\xff".decode() at start 5, "invalid start byte" both.
+    let fault = |start| Fault {
+        start,
+        bytes: Held::new(b"\xff"),
+        reason: Reason::InvalidStart,
+    };
+    let chunks: [&[u8]; 2] = [b"abc", b"d\xe2\x82\xacz\xff"];
+    assert_eq!(streamed(&chunks, Errors::Strict), Err(fault(8)));
+    // A character cut between the chunks, then a fault after it.
+    let chunks: [&[u8]; 2] = [b"a\xe2", b"\x82\xacb\xff"];
+    assert_eq!(streamed(&chunks, Errors::Strict), Err(fault(5)));
+}
+
+#[test]
+fn many_invalid_sequences_in_a_later_chunk() {
+    // b"a" + b"a\xff" * 70, decoded by CPython with "replace" or "surrogateescape":
+    // one double (the two a's at the start), the 70 U+FFFD or U+DCFF each between a's.
+    let garbage = b"a\xff".repeat(70);
+    for errors in [Errors::Replace, Errors::SurrogateEscape] {
+        assert_eq!(streamed(&[b"a", &garbage[..]], errors), Ok(1));
+    }
+}
+
+#[test]
+fn escaped_bytes_are_the_surrogates_python_gives() {
+    // b"\x80".decode("utf-8", "surrogateescape") == "\udc80": a str holding that
+    // surrogate after it is a double, as in b"a\x80".decode(..., "surrogateescape") +
+    // "\udc80", whose pairs CPython counts as 1.
+    let state = Utf8Summary::STREAM.feed(b"a\x80", Errors::SurrogateEscape);
+    match state.parts() {
+        Parts::Body(chars, tail) => assert_eq!(
+            (chars.first, chars.last, tail),
+            (Some(97), Some(0xDC80), &b""[..])
+        ),
+        other => panic!("a body after a character, not {other:?}"),
+    }
+    let joined = state.push_chars(Summary::of(&[0xDC80u32]), Errors::SurrogateEscape);
+    assert_eq!(joined.finish(Errors::SurrogateEscape), Ok(1));
+}
+
+#[test]
+fn errors_by_python_names() {
+    use Errors::*;
+    // The names bytes.decode takes (codecs.lookup_error knows each), both ways.
+    for (name, errors) in [
+        ("strict", Strict),
+        ("replace", Replace),
+        ("surrogateescape", SurrogateEscape),
+    ] {
+        assert_eq!(Errors::from_name(name), Some(errors));
+        assert_eq!(errors.name(), name);
+    }
+    // Python's names are case-sensitive (lookup_error("Strict") raises LookupError),
+    // and "ignore" is a handler Python has and we do not.
+    for name in ["Strict", "ignore", ""] {
+        assert_eq!(Errors::from_name(name), None);
+    }
+}
+
+#[test]
+fn a_summary_knows_its_length_and_its_decided_pairs() {
+    use Errors::*;
+    assert!(Utf8Summary::PIECE.is_empty() && Utf8Summary::STREAM.is_empty());
+    assert!(Utf8Summary::STREAM.feed(b"", Strict).is_empty());
+    // "aaßß€" then the first two bytes of "€": the pairs decided are aa and ßß; the
+    // unfinished € is not one yet. Finished, "aaßß€€" has 3 pairs, as CPython counts.
+    let state = Utf8Summary::STREAM
+        .feed("aaßß€".as_bytes(), Strict)
+        .feed(b"\xe2\x82", Strict);
+    assert_eq!(
+        (state.len(), state.is_empty(), state.pairs()),
+        (11, false, 2)
+    );
+    let state = state.feed(b"\xac", Strict);
+    assert_eq!((state.pairs(), state.finish(Strict)), (3, Ok(3)));
+    // A piece of continuation bytes only: bytes seen, no characters decided.
+    let head = Utf8Summary::PIECE.feed(b"\x82\xac", Strict);
+    assert_eq!((head.len(), head.is_empty(), head.pairs()), (2, false, 0));
+    // After a fault, nothing is decided: b"xx\xff".decode() fails at start 2.
+    let failed = Utf8Summary::STREAM.feed(b"xx\xff", Strict);
+    assert_eq!(
+        (failed.pairs(), failed.fault().map(|fault| fault.start)),
+        (0, Some(2))
+    );
 }
 
 #[test]
