@@ -216,7 +216,8 @@ def course(tmp_path, layered_venv) -> Course:
 
 # compare and race on tiny inputs: real runs, real reports, nothing worth reading as a timing.
 TINY_COMPARE = ["compare", "--size", "50"]
-TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60", "--large-size", "3000"]
+TINY_RACE = ["race", "--sizes", "10,100", "--race-size", "100", "--beyond-ascii-size", "60", "--large-size", "3000",
+             "--file-size", "3000"]  # fmt: skip
 # analyse.py runs a few tenths of a second: long enough for py-spy to look at it
 TINY_PROFILE = ["profile", "--lines", "50000", "--sizes", "10,200"]
 QUICK_TIMING = ["--rounds", "2", "--workers", "3"]  # the fewest workers that give a verdict

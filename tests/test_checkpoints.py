@@ -46,8 +46,9 @@ def test_checkpoint_passes_its_lessons_checks(lesson):
         site = ROOT / ".course/builds" / f"{lesson.dir}-{profile}"
         assert (site / ".course-fingerprint").read_text() == build._fingerprint(lesson.path, profile)
         # ...and that build holds exactly this checkpoint's functions, no other lesson's.
-        pyfunction = r"#\[pyfunction\]\s*(?:#\[pyo3\([^\]]*\)\]\s*)?fn (\w+)"  # a #[pyo3(signature)] may follow
-        declared = set(re.findall(pyfunction, (lesson.path / "src/lib.rs").read_text()))
+        # (Its functions and classes; attributes such as #[pyo3(signature = ...)] may follow.)
+        exported = r"#\[py(?:function|class)[^\n]*\]\s*(?:#\[[^\n]*\]\s*)*(?:pub\s+)?(?:fn|struct) (\w+)"
+        declared = set(re.findall(exported, (lesson.path / "src/lib.rs").read_text()))
         module = measure.load_extension(site)
         assert {name for name in dir(module) if not name.startswith("_")} == declared
 

@@ -10,6 +10,7 @@ import json
 import math
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,19 +81,64 @@ def test_race_runs_every_contender_on_every_workload(untimed_race):
 
 def test_the_targets_on_a_large_input_race_their_versions_alone_every_answer_checked(untimed_race):
     data = raw(untimed_race, "race")
-    large = race.large_targets()
-    assert large, "a lesson sets a target on a large input"
-    (measured,) = data["more"]
+    assert race.large_targets("text"), "a lesson sets a target on a large text"
+    measured, _ = data["more"]
     (workload,) = measured["workloads"]
-    assert workload["size"] == 3000 and workload["kind"] == "letters"
+    assert workload["size"] == 3000 and workload["kind"] == "letters" and "path" not in workload
     ids = {c["id"] for c in measured["contenders"]}
     assert peers.ORACLE not in ids, "the oracle checks the answers, untimed"
-    for lesson, _, target in large:
+    for lesson, _, target in race.large_targets("text"):
         subject = measure.rust_id(lesson, target.function.partition(":")[2], "release")
         assert (f"{subject}-in-threads" if target.workload == "large in threads" else subject) in ids
     expected = manifest.oracle()(texts.make("letters", 3000))
     assert {a["contender"] for a in measured["answers"]} == ids
     assert all(a["expected"] == expected and a["correct"] for a in measured["answers"])
+
+
+def test_the_targets_on_a_large_file_race_their_versions_beside_wc_every_answer_checked(untimed_race):
+    data = raw(untimed_race, "race")
+    assert race.large_targets("file"), "a lesson sets a target on a large file"
+    _, measured = data["more"]
+    (workload,) = measured["workloads"]
+    assert workload["size"] == 3000 and workload["kind"] == "letters" and workload["path"]
+    assert not Path(workload["path"]).exists(), "the race removes its file"
+    ids = {c["id"] for c in measured["contenders"]}
+    expected_ids = {measure.rust_id(lesson, target.function.partition(":")[2], "release")
+                    for lesson, _, target in race.large_targets("file")} | {peers.WC}  # fmt: skip
+    assert ids == expected_ids
+    expected = manifest.oracle()(texts.make("letters", 3000))
+    for a in measured["answers"]:
+        assert a["expected"] == expected and a["correct"], a
+        assert a["checked"] == (a["contender"] != peers.WC)  # wc -l counts lines, not doubles
+
+
+def test_the_file_oracle_counts_any_file_exactly_a_block_at_a_time(tmp_path):
+    """Blocks cut inside characters, repeated blocks and a file that repeats nothing:
+    the count a block at a time is the Python loop's over the whole text."""
+    loop = manifest.oracle()
+    for kind in texts.ALPHABETS:
+        path = tmp_path / f"{kind}.txt"
+        texts.write_file(kind, 1000, path, block=97)  # 97 characters repeated, the last time cut short
+        text = path.read_text(encoding="utf-8")
+        assert len(text) == 1000 and text == (texts.make(kind, 97) * 11)[:1000]
+        for block in (1, 2, 3, 5, 64, 4096):
+            assert peers.file_oracle(block).run(str(path)) == loop(text), (kind, block)
+    path = tmp_path / "mixed.txt"
+    text = "aa" + "é" * 3 + "😀😀" + "x" + "人人" + "".join(texts.make("cjk", 50)) + "zz"
+    path.write_text(text, encoding="utf-8")
+    for block in (1, 2, 3, 4, 7):
+        assert peers.file_oracle(block).run(str(path)) == loop(text), block
+    empty = tmp_path / "empty.txt"
+    texts.write_file("letters", 0, empty)
+    assert empty.read_bytes() == b"" and peers.file_oracle(4).run(str(empty)) == 0
+
+
+def test_peak_memory_is_this_programs_own():
+    before = measure.peak_rss()
+    assert before is not None and before > 1e6
+    block = bytearray(b"x") * (64 * 2**20)  # written, so resident
+    assert measure.peak_rss() >= before + len(block) * 0.9
+    del block
 
 
 def test_race_checks_every_answer_against_the_python_loop(untimed_race):
@@ -159,8 +205,8 @@ def test_compare_and_race_draw_their_tables_and_charts(measured_results):
 @pytest.mark.parametrize(
     "command, options",
     [("compare", ["--size", "--budget", "--workers", "--rounds", "--check-only"]),
-     ("race", ["--sizes", "--race-size", "--beyond-ascii-size", "--large-size", "--budget", "--workers", "--rounds",
-               "--check-only"])],
+     ("race", ["--sizes", "--race-size", "--beyond-ascii-size", "--large-size", "--file-size", "--file-dir",
+               "--budget", "--workers", "--rounds", "--check-only"])],
 )  # fmt: skip
 def test_help_lists_every_option(tmp_path, command, options):
     result = course(tmp_path, command, "--help")

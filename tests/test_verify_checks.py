@@ -130,3 +130,19 @@ def test_the_advice_against_a_copy_follows_what_the_function_compares(tmp_path, 
     first, second = checker.problems
     assert first.startswith(f"{bytes_one} made a copy") and first.endswith(check.NO_COPY_ADVICE[True])
     assert second.startswith("doubles:count_characters made a copy") and second.endswith(check.NO_COPY_ADVICE[False])
+
+
+def test_long_inputs_go_past_a_lessons_cut_over():
+    """A lesson that counts another way from `cut_over` items on is checked past it, in
+    the narrowest and the widest storage, and in bytes-like objects if it takes them."""
+    plain = check.long_inputs(bytes_like_too=True)
+    past = check.long_inputs(bytes_like_too=True, cut_over=1000)
+    assert past[: len(plain)] == plain
+    added = past[len(plain) :]
+    assert {type(value) for _, value in added} == {str, bytes, bytearray}
+    assert all(1000 < len(value) <= 1003 for _, value in added)
+    assert {max(map(ord, value)) for _, value in added if isinstance(value, str)} == {ord("b"), 0x1F980}
+    assert all(value == eval(text) for text, value in added)  # noqa: S307 (what a message shows makes it)
+    widest = [lesson.cut_over for lesson in manifest.load()]
+    assert any(widest), "a lesson declares a cut-over (lessons.toml's cut_over)"
+    assert max(widest) < max(len(value) for _, value in check.long_inputs(True, max(widest)))

@@ -51,12 +51,26 @@ def profile_of(crate: Path) -> str:
 
 
 def sources(crate: Path) -> list[Path]:
-    """The crate's Rust sources, and those of the crates beside it in its folder (core/,
-    in the lessons that add it: the counting, with no Python in it)."""
+    """The crate's Rust sources, those of the crates beside it in its folder (core/, in
+    the lessons that add it: the counting, with no Python in it), and the Python its
+    wheel ships when pyproject.toml's [tool.maturin] names a `python-source` folder."""
     found = [crate / "Cargo.toml", crate / "Cargo.lock", crate / "build.rs", *crate.glob("src/**/*")]
     for member in sorted(crate.glob("*/Cargo.toml")):
         found += [member, *member.parent.glob("src/**/*")]
+    found += python_sources(crate)
     return [p for p in found if p.is_file()]
+
+
+def python_sources(crate: Path) -> list[Path]:
+    """The .py files of the crate's `python-source` folder (none without one)."""
+    try:
+        settings = read_toml(crate / "pyproject.toml", "", "")
+    except CourseError:
+        return []
+    folder = settings.get("tool", {}).get("maturin", {}).get("python-source")
+    if not isinstance(folder, str) or not (crate / folder).is_dir():
+        return []
+    return sorted(p for p in (crate / folder).rglob("*.py") if "__pycache__" not in p.parts)
 
 
 _held = 0  # how deep this process is inside `one_build_at_a_time`

@@ -85,12 +85,24 @@ LONG_BYTES = ("b'a' * {n}", "bytearray(b'a' * {n})", "memoryview(b'a' * ({n} + 1
 LONG_BYTES_LENGTHS = (257, 8161, 8162, 10_000)
 
 
-def long_inputs(bytes_like_too: bool) -> list[tuple[str, object]]:
-    """The long inputs above, as (the expression, its value): str first, shortest first."""
+# Past a lesson's cut-over (its `cut_over`, a length from which its functions count
+# another way): the runs of two lengths in the narrowest and the widest storage, and in
+# bytes, each just longer than the cut-over, so that the other way is the one taken.
+PAST_CUT_OVER = ("('aab' * {n})", "('\U0001f980\U0001f980\xe9' * {n})")
+PAST_CUT_OVER_BYTES = ("b'aab' * {n}", "bytearray(b'aab' * {n})")
+
+
+def long_inputs(bytes_like_too: bool, cut_over: int = 0) -> list[tuple[str, object]]:
+    """The long inputs above, as (the expression, its value): str first, shortest first;
+    then those past `cut_over`, if one is given."""
     written = [f"{c!r} * {n:_}" for c in LONG_CHARACTERS for n in LONG_LENGTHS]
     written += [pattern.format(n=f"{n:_}") for pattern in LONG_PATTERNS + LONG_LOOK_ALIKES for n in LONG_REPEATS]
     if bytes_like_too:
         written += [form.format(n=f"{n:_}") for form in LONG_BYTES for n in LONG_BYTES_LENGTHS]
+    if cut_over:
+        past = f"{cut_over // 3 + 1:_}"  # three items a repeat: 1 to 3 items past the cut-over
+        written += [pattern.format(n=past) for pattern in PAST_CUT_OVER]
+        written += [form.format(n=past) for form in PAST_CUT_OVER_BYTES] if bytes_like_too else []
     return [(text, eval(text)) for text in written]  # noqa: S307 (the course's own expressions)
 
 
@@ -424,7 +436,7 @@ class Checker:
     def long_inputs(self, bytes_like_too: bool) -> list[tuple[str, object]]:
         key = ("long", bytes_like_too)
         if key not in self.cache:
-            self.cache[key] = long_inputs(bytes_like_too)
+            self.cache[key] = long_inputs(bytes_like_too, self.lesson.cut_over)
         return self.cache[key]
 
     def expected(self, expect, value):

@@ -21,6 +21,8 @@ MANIFEST = LESSONS_DIR / "lessons.toml"
 
 # Files that running a checkpoint leaves behind; never part of one.
 JUNK = {"__pycache__", ".pytest_cache", ".benchmarks", "target", ".hypothesis"}
+# ...and the compiled modules `maturin develop` copies into a mixed package's Python folder.
+BUILT = {".so", ".pyd"}
 
 # "module:function": a function of doubles.py or of the Rust module string_doubles,
 # optionally with keyword arguments it is called with, each a Python literal:
@@ -49,8 +51,13 @@ REPORT = re.compile(r"[a-z][a-z-]*")
 # Or "large", one text of the race's --large-size characters (64 MiB by default), and
 # "large in threads", the same text cut into several, each counted from a thread of a
 # Python thread pool at the same time: on these two only the target's own versions run.
-TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii", "large", "large in threads")
-LARGE_WORKLOADS = ("large", "large in threads")
+# Or "large file", a file of the race's --file-size characters (1 GiB by default) that
+# the target's versions are called with the path of, beside `wc -l` ("reference-wc-l").
+TARGET_WORKLOADS = ("race", "smallest", "per byte beyond ascii", "large", "large in threads", "large file")
+LARGE_WORKLOADS = ("large", "large in threads", "large file")
+# What a target measures: "time", over its versus's; or "peak memory", the most a fresh
+# process that counts the input once holds, in MB (10^6 bytes), on a large workload.
+TARGET_MEASURES = ("time", "peak memory")
 # The roles the original tutorial's claims are about (report.CLAIMS judges each claim on
 # the versions playing its two roles). The oracle always plays "python"; a lesson gives
 # each other role to one of its versions, in `roles`. tests/test_measure.py holds that
@@ -93,6 +100,9 @@ LESSON_KEYS = {
     # UTF-8 copy left inside it); "bytes-like", bytes, bytearray, memoryview and numpy
     # arrays (strided views too), and a TypeError that says what it takes for the rest
     "every_input": Key("list of str", required=False, default=(), pattern=re.compile(r"str|bytes-like")),
+    # A length, in items, from which the step's functions count another way (on several
+    # threads, say): `just verify` adds long inputs just past it (check.py). 0: none.
+    "cut_over": Key("int", required=False, default=0),
     # Files the step adds that no other check reads (core/Cargo.toml, core/src/lib.rs): each must
     # be in the working copy.
     "required_files": Key("list of str", required=False, default=()),
@@ -159,6 +169,8 @@ TARGET_KEYS = {
     "versus": Key("str", required=False, default=""),
     "at_most": Key("number"),
     "workload": Key("str", pattern=re.compile("|".join(re.escape(w) for w in TARGET_WORKLOADS))),
+    # "time" (at_most: a ratio of times) or "peak memory" (at_most: MB; no versus)
+    "measure": Key("str", required=False, default="time", pattern=re.compile("|".join(TARGET_MEASURES))),
 }
 
 # Every key at the top of the file.
@@ -179,6 +191,7 @@ class Target:
     at_most: float
     workload: str
     versus: str = ""
+    measure: str = "time"
 
 
 @dataclass(frozen=True)
@@ -191,6 +204,7 @@ class Lesson:
     contenders: tuple[str, ...] = ()
     start: str = ""  # the exercise's start state, a folder under lessons/; "" = the previous checkpoint
     every_input: tuple[str, ...] = ()  # "str", "bytes-like": the inputs verify tries beyond ASCII text
+    cut_over: int = 0  # verify's long inputs go just past it
     required_files: tuple[str, ...] = ()
     runs: tuple[str, ...] = ()
     runs_agree: tuple[str, ...] = ()
@@ -256,7 +270,7 @@ def read_tree(top: Path) -> dict[str, bytes]:
     out = {}
     for path in sorted(top.rglob("*")):
         rel = path.relative_to(top)
-        if path.is_file() and not JUNK.intersection(rel.parts):
+        if path.is_file() and not JUNK.intersection(rel.parts) and path.suffix not in BUILT:
             out[rel.as_posix()] = path.read_bytes()
     return out
 
@@ -388,8 +402,13 @@ def _target(table: dict, where: str) -> Target:
     target = Target(**_checked(table, TARGET_KEYS, where))
     if target.versus.startswith("string_doubles:") and not RUST_FUNCTION.fullmatch(target.versus):
         raise CourseError(f"{where}: 'versus' must be a contender's id or a call like \"{RUST_FUNCTION.pattern}\"")
+    large = f"{', '.join(LARGE_WORKLOADS[:-1])} or {LARGE_WORKLOADS[-1]}"
     if "(" in target.function + target.versus and target.workload not in LARGE_WORKLOADS:
-        raise CourseError(f"{where}: a call with keyword arguments is raced on {' or '.join(LARGE_WORKLOADS)} only")
+        raise CourseError(f"{where}: a call with keyword arguments is raced on {large} only")
+    if target.measure == "peak memory":
+        if target.versus or target.workload not in LARGE_WORKLOADS:
+            raise CourseError(f"{where}: a target on peak memory has no 'versus', and is measured on {large}")
+        return target
     if (target.workload == "per byte beyond ascii") == bool(target.versus):
         raise CourseError(
             f"{where}: 'versus' names the contender to compare with on every workload but "

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import functools
 import gc
 import glob
@@ -151,9 +152,14 @@ def load_extension(site: Path):
     Two builds of the same module (debug and release) can live in one process: each is
     loaded from its own file and neither is registered in sys.modules.
     """
-    (path,) = glob.glob(str(site / "string_doubles" / "string_doubles.*.so"))
-    loader = importlib.machinery.ExtensionFileLoader("string_doubles", path)
-    spec = importlib.util.spec_from_file_location("string_doubles", path, loader=loader)
+    # The compiled module is string_doubles itself, or (a package of Rust and Python, as
+    # maturin's python-source makes) a submodule of it such as string_doubles._core,
+    # whose functions the package re-exports.
+    (path,) = glob.glob(str(site / "string_doubles" / "*.so"))
+    stem = Path(path).name.split(".")[0]
+    name = "string_doubles" if stem == "string_doubles" else f"string_doubles.{stem}"
+    loader = importlib.machinery.ExtensionFileLoader(name, path)
+    spec = importlib.util.spec_from_file_location(name, path, loader=loader)
     module = importlib.util.module_from_spec(spec)
     loader.exec_module(module)
     return module
@@ -303,7 +309,7 @@ def check(
     """
     loop, answers, args = loop or contenders[0], [], {}
     for workload in workloads:
-        text = texts.make(workload["kind"], workload["size"])
+        text = texts.argument(workload)  # a file's workload: its path
         expected = oracle.outcome(loop.run, loop.prepare(text))
         for contender in contenders:
             arg = contender.prepare(text)
@@ -441,6 +447,7 @@ class Measurement:
     budget: float | None = None
     seed: int = SEED
     load: dict | None = None
+    peaks: dict[str, Peak] = field(default_factory=dict)  # contender -> its peak memory (peak_memory)
 
     @property
     def timed(self) -> bool:
@@ -478,6 +485,7 @@ class Measurement:
                 {"worker": w, "order": [list(pair) for pair in order], "seconds_per_call": times}
                 for w, order, times in zip(workers, self.orders or [[]] * len(self.rounds), self.rounds)
             ],
+            **({"peak_memory_mb": {c: dataclasses.asdict(p) for c, p in self.peaks.items()}} if self.peaks else {}),
         }
 
 
@@ -516,7 +524,8 @@ def run(
     with tempfile.TemporaryDirectory(prefix="course-timing-") as tmp, LoadWatch() as watch:
         folder = Path(tmp)
         for w in workloads:  # made once: a worker reads them instead of making them again
-            (folder / f"{w['id']}.txt").write_text(texts.make(w["kind"], w["size"]), encoding="utf-8")
+            if "path" not in w:  # a file's workload: the worker is given its path
+                (folder / f"{w['id']}.txt").write_text(texts.make(w["kind"], w["size"]), encoding="utf-8")
         start = time.monotonic()  # one clock for every process (time.monotonic is system-wide)
         for k in range(workers):
             # an equal share of what is left: a worker that overran shortens the next ones
@@ -533,17 +542,91 @@ def run(
     return measurement
 
 
-def _in_worker(spec: dict) -> list[dict]:
-    """Run one worker (worker_main) in a fresh interpreter; its rounds."""
+def _in_worker(spec: dict, main: str = "worker_main") -> list[dict]:
+    """Run one worker (`main`: worker_main, or peak_main) in a fresh interpreter; what it
+    wrote to spec["out"]."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[1]), os.environ.get(
         "PYTHONPATH", "")]).rstrip(os.pathsep)}  # fmt: skip
-    code = "import sys; from course.measure import worker_main; sys.exit(worker_main())"
+    code = f"import sys; from course.measure import {main}; sys.exit({main}())"
     result = subprocess.run([sys.executable, "-c", code], input=json.dumps(spec), env=env, text=True,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     if result.returncode != 0:
         why = (result.stderr.strip().splitlines() or [f"exit status {result.returncode}"])[-1]
         raise CourseError(f"Timing worker {spec['worker'] + 1} stopped: {why}")
     return json.loads(Path(spec["out"]).read_text())
+
+
+# --- memory ------------------------------------------------------------------------------
+
+# Fresh processes a peak is read in: each makes the contenders and counts once.
+PEAK_PROCESSES = 3
+
+
+@dataclass(frozen=True)
+class Peak:
+    """The most memory fresh processes held at once (their peak resident set size, in
+    MB of 10^6 bytes), each having made the contenders and made one call: from `low`
+    to `high` over `workers` processes; `before`: the highest peak before the call (the
+    interpreter, numpy and the built modules). Judged as an Estimate is (report.verdict)."""
+
+    low: float
+    high: float
+    workers: int
+    before: float
+
+    @property
+    def value(self) -> float:
+        return self.high
+
+    @property
+    def known(self) -> bool:
+        return self.workers >= 2
+
+
+def peak_rss() -> int | None:
+    """This process's peak resident set size so far, in bytes (None where the system does
+    not say: Windows has no `resource` module)."""
+    # Linux's VmHWM is this program's own peak. getrusage's ru_maxrss would also count the
+    # memory the parent held when it forked this process, before exec started Python.
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024  # kB
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024  # macOS counts bytes, Linux KiB
+
+
+def peak_memory(roster: Roster, contender: str, workload: dict, processes: int = PEAK_PROCESSES) -> Peak | None:
+    """The peak memory of `contender` (an id of roster's) making one call on `workload`,
+    each time in a fresh interpreter; None where the system does not tell peaks."""
+    peaks = []
+    with tempfile.TemporaryDirectory(prefix="course-peak-") as tmp:
+        for k in range(processes):
+            spec = {"roster": [roster.function, list(roster.args)], "contender": contender, "workload": workload,
+                    "worker": k, "out": str(Path(tmp) / f"peak-{k}.json")}  # fmt: skip
+            peaks.append(_in_worker(spec, "peak_main"))
+    if any(p["peak"] is None for p in peaks):
+        return None
+    highs = [p["peak"] / 1e6 for p in peaks]
+    return Peak(min(highs), max(highs), len(highs), max(p["before"] / 1e6 for p in peaks))
+
+
+def peak_main() -> int:
+    """One fresh process for peak_memory: make the contenders, prepare the one asked for
+    (a file's workload: nothing but its path), read the peak, call it once, read it again."""
+    spec = json.load(sys.stdin)
+    (contender,) = [c for c in Roster(spec["roster"][0], tuple(spec["roster"][1])).make() if c.id == spec["contender"]]
+    arg = contender.prepare(texts.argument(spec["workload"]))
+    before = peak_rss()
+    contender.run(arg)
+    Path(spec["out"]).write_text(json.dumps({"before": before, "peak": peak_rss()}))
+    return 0
 
 
 def worker_main() -> int:
@@ -556,7 +639,8 @@ def worker_main() -> int:
     spec = json.load(sys.stdin)
     contenders = Roster(spec["roster"][0], tuple(spec["roster"][1])).make()
     workloads, loops = spec["workloads"], spec["loops"]
-    texts_in = {w["id"]: (Path(spec["texts"]) / f"{w['id']}.txt").read_text(encoding="utf-8") for w in workloads}
+    texts_in = {w["id"]: w["path"] if "path" in w else (Path(spec["texts"]) / f"{w['id']}.txt").read_text(
+        encoding="utf-8") for w in workloads}  # fmt: skip
     args = {(w["id"], c.id): c.prepare(texts_in[w["id"]]) for w in workloads for c in contenders}
     # Warm up: one call per contender on the smallest text of each kind (numba compiles
     # anew in every process, once for each kind of array).

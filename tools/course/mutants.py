@@ -17,11 +17,32 @@ Each mutant is built in a copy of the checkpoint that cargo-mutants makes (the
 checkpoint itself is never edited), one at a time, with the crate's default features,
 in a cargo target folder of its own, target/mutants/: a mutant's build has the same
 file names as the checkpoint's own build, and sharing one folder would let the next
-`cargo test` run a mutant's binary.
+`cargo test` run a mutant's binary. Those builds are optimized a little (opt-level 1)
+and carry no debug information: the tests of one mutant then take a fraction of the
+time they take in a plain debug build, and build no slower. Overflow checks and debug
+assertions stay on, as in any debug build (they follow `debug-assertions`, not
+`opt-level`), so a mutant that makes arithmetic overflow still panics and is caught.
+
+By default each lesson mutates only its step: the lines of its crate's Rust code that
+its checkpoint adds or changes against the previous lesson that names a crate (in the
+manifest's order). The course writes that step as a unified diff of the two crates'
+`.rs` files and hands it to cargo-mutants (`--in-diff`), which keeps the mutants whose
+code touches a changed line (a function's body replaced: any changed line in the body).
+The first lesson that names a crate mutates all of it; a lesson whose crate's Rust code
+is the same as the previous one's has no mutants of its step, and nothing is run. The
+caveat: tests that a step changes while the code stays are held only to the mutants of
+the code the step changed, and a mutant of earlier code is not run again. `--whole`
+mutates every line of every crate, as a full check (an equivalent mutant is listed under
+the lesson whose step makes it, so `--whole` names a later checkpoint's copy of it as
+missed: its reason is the earlier lesson's entry). Either way the list of equivalent
+mutants is checked against every mutant of the whole crate (`--list` makes it in a
+moment, building nothing): an entry is stale only when cargo-mutants makes no such
+mutant at all, not when the step leaves it out.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -180,18 +201,110 @@ def target_dir() -> Path:
     return Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "mutants"
 
 
+# The environment of the mutants' builds: cargo's test and dev profiles, which
+# cargo-mutants builds with, optimized at level 1, which runs the crates' tests (property
+# tests above all) several times faster than level 0, and without debug information,
+# which only slows the build and the link. Overflow checks and debug assertions are not
+# set here, so they stay on, as in any debug build: a mutant whose arithmetic overflows
+# still panics, and is caught.
+MUTANTS_ENV = {
+    "CARGO_PROFILE_TEST_OPT_LEVEL": "1",
+    "CARGO_PROFILE_DEV_OPT_LEVEL": "1",
+    "CARGO_PROFILE_TEST_DEBUG": "0",
+    "CARGO_PROFILE_DEV_DEBUG": "0",
+}
+
+
 def _cargo_mutants(exe: str, lesson: manifest.Lesson, *args: str, capture: bool) -> subprocess.CompletedProcess:
     cmd = [exe, "mutants", "--dir", str(crate_dir(lesson)), *args]
-    env = {**os.environ, "CARGO_TARGET_DIR": str(target_dir())}
+    env = {**os.environ, **MUTANTS_ENV, "CARGO_TARGET_DIR": str(target_dir())}
     return subprocess.run(cmd, env=env, capture_output=capture, text=True)
 
 
-def listed(exe: str, lesson: manifest.Lesson) -> list[str]:
-    """The names of every mutant cargo-mutants makes of the lesson's crate (nothing is built)."""
-    result = _cargo_mutants(exe, lesson, "--list", "--json", capture=True)
+def listed(exe: str, lesson: manifest.Lesson, *args: str) -> list[str]:
+    """The names of every mutant cargo-mutants makes of the lesson's crate (nothing is
+    built), or of those that args keep (the step's: `--in-diff FILE`)."""
+    result = _cargo_mutants(exe, lesson, "--list", "--json", *args, capture=True)
     if result.returncode != 0:
         raise CourseError(f"`cargo mutants --list` failed on lessons/{lesson.dir}: {result.stderr.strip()}")
-    return [mutant["name"] for mutant in json.loads(result.stdout)]
+    # A diff that touches no mutant's code: cargo-mutants says so and prints no list at all.
+    return [mutant["name"] for mutant in json.loads(result.stdout)] if result.stdout.strip() else []
+
+
+# --- the step: what a lesson's crate changed -----------------------------------------
+
+
+def workspace_root(crate: Path) -> Path:
+    """The folder cargo-mutants names a crate's files from: the root of the crate's cargo
+    workspace (a checkpoint whose Cargo.toml has the crate as a member), or the crate's
+    own folder when it is in none. cargo-mutants asks cargo the same question."""
+    try:
+        result = subprocess.run(
+            ["cargo", "locate-project", "--workspace", "--message-format", "plain"],
+            cwd=crate,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    except (OSError, subprocess.SubprocessError) as err:
+        raise CourseError(f"`cargo locate-project` could not run in {_shown(crate)}: {err}") from err
+    if result.returncode != 0:
+        raise CourseError(f"`cargo locate-project` failed in {_shown(crate)}: {result.stderr.strip()}")
+    return Path(result.stdout.strip()).parent
+
+
+def _rust_files(crate: Path) -> list[Path]:
+    """The crate's .rs files, relative to its folder (a build folder inside it left out)."""
+    return sorted(
+        path.relative_to(crate) for path in crate.rglob("*.rs") if "target" not in path.relative_to(crate).parts
+    )
+
+
+def step_diff(before: Path, after: Path, root: Path) -> str:
+    """A unified diff of the .rs files from the crate folder `before` to `after`, each named
+    as cargo-mutants names it: relative to `root`, the folder it names after's files from
+    (its workspace's root). A file new in `after` comes from /dev/null; a file `after` no
+    longer has is left out (no mutant is made of it). Empty when no .rs file changed."""
+    prefix = after.relative_to(root)
+    out: list[str] = []
+    for rel in _rust_files(after):
+        new = (after / rel).read_text(encoding="utf-8").splitlines()
+        old_path = before / rel
+        old = old_path.read_text(encoding="utf-8").splitlines() if old_path.is_file() else None
+        if old == new:
+            continue
+        name = (prefix / rel).as_posix()
+        fromfile = f"a/{name}" if old is not None else "/dev/null"
+        out += difflib.unified_diff(old or [], new, fromfile=fromfile, tofile=f"b/{name}", lineterm="")
+    return "".join(line + "\n" for line in out)
+
+
+def previous(lesson: manifest.Lesson) -> manifest.Lesson | None:
+    """The lesson before this one that names a crate for cargo-mutants; None for the first."""
+    before = None
+    for other in mutated_lessons():
+        if other.dir == lesson.dir:
+            return before
+        before = other
+    raise CourseError(f"Lesson {lesson.number} names no crate for cargo-mutants (`mutants` in lessons.toml).")
+
+
+def step(lesson: manifest.Lesson) -> list[str] | None:
+    """cargo-mutants' arguments that keep the mutants of the lesson's step: none for the
+    first lesson that names a crate (all of it is its step), `--in-diff FILE` for a later
+    one (the diff is written under target/mutants/out/), and None when its step changes
+    none of its crate's Rust code."""
+    before = previous(lesson)
+    if before is None:
+        return []
+    after = crate_dir(lesson)
+    diff = step_diff(crate_dir(before), after, workspace_root(after))
+    if not diff:
+        return None
+    path = target_dir() / "out" / lesson.dir / "step.diff"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(diff, encoding="utf-8")
+    return ["--in-diff", str(path)]
 
 
 @dataclass
@@ -263,11 +376,12 @@ def unknown_equivalents(names: list[str], listed_equivalent: list[Equivalent]) -
     return [item for item in listed_equivalent if item.mutant not in made]
 
 
-def summary(lesson: manifest.Lesson, verdict: Verdict) -> list[str]:
+def summary(lesson: manifest.Lesson, verdict: Verdict, scope: str = "") -> list[str]:
+    """The verdict in a few lines; scope says which mutants ran (" of its step", say)."""
     o = verdict.outcomes
     total = len(o.caught) + len(o.timeout) + len(o.missed) + len(o.unviable)
     lines = [
-        f"lesson {lesson.number} ({lesson.dir}/{lesson.mutants}): {total} mutants",
+        f"lesson {lesson.number} ({lesson.dir}/{lesson.mutants}): {total} mutants{scope}",
         f"  caught      {len(o.caught) + len(o.timeout)}"
         + (f" ({len(o.timeout)} by the test timeout: the tests never finished)" if o.timeout else ""),
         f"  equivalent  {len(verdict.equivalent)} (listed in {_shown(EQUIVALENT)}, with the reason)",
@@ -294,6 +408,11 @@ def main(args: list[str]) -> int:
     parser.add_argument(
         "--list", action="store_true", help="only list the mutants, and check the list of equivalent ones"
     )
+    parser.add_argument(
+        "--whole",
+        action="store_true",
+        help="mutate every line of each crate, not only the lines each lesson's step adds or changes",
+    )
     ns = parser.parse_args(args)
     lessons = [manifest.find(n) for n in ns.lesson] or mutated_lessons()
     for lesson in lessons:
@@ -305,8 +424,9 @@ def main(args: list[str]) -> int:
     reports = []
     for lesson in lessons:
         mine = [item for item in listed_equivalent if item.lesson == lesson.dir]
-        names = listed(exe, lesson)
-        stale = unknown_equivalents(names, mine)
+        whole = listed(exe, lesson)
+        # Against the whole crate: an entry the step leaves out is not stale.
+        stale = unknown_equivalents(whole, mine)
         for item in stale:
             print(
                 f"{_shown(EQUIVALENT)} lists a mutant cargo-mutants does not make of "
@@ -314,8 +434,26 @@ def main(args: list[str]) -> int:
                 file=sys.stderr,
             )
         failed |= bool(stale)
+        where = f"lesson {lesson.number} ({lesson.dir}/{lesson.mutants})"
+        args = [] if ns.whole else step(lesson)
+        before = previous(lesson)
+        if args is None:
+            print(
+                f"{where}: no mutants of its step (its Rust code is lesson {before.number}'s): nothing to run "
+                "(`--whole` mutates all of it)"
+            )
+            continue
+        names = listed(exe, lesson, *args) if args else whole
+        scope = (
+            ""
+            if ns.whole or before is None
+            else f" of its step (the lines it changes since lesson {before.number}; {len(whole)} in the crate)"
+        )
+        if not names:
+            print(f"{where}: no mutants of its step: it changes no line cargo-mutants mutates (`--whole` does all)")
+            continue
         if ns.list:
-            print(f"lesson {lesson.number} ({lesson.dir}/{lesson.mutants}): {len(names)} mutants")
+            print(f"{where}: {len(names)} mutants{scope}")
             print(
                 "\n".join(
                     f"  {name}" + ("   (equivalent)" if name in {i.mutant for i in mine} else "") for name in names
@@ -323,12 +461,12 @@ def main(args: list[str]) -> int:
             )
             continue
         print(
-            f"Mutating lessons/{lesson.dir}/{lesson.mutants}/: {len(names)} mutants, each built and tested...",
+            f"Mutating lessons/{lesson.dir}/{lesson.mutants}/: {len(names)} mutants{scope}, each built and tested...",
             flush=True,
         )
-        verdict = judge(run(exe, lesson), mine)
+        verdict = judge(run(exe, lesson, *args), mine)
         failed |= not verdict.ok
-        reports.append(summary(lesson, verdict))
+        reports.append(summary(lesson, verdict, scope))
     for lines in reports:
         print("\n" + "\n".join(lines))
     if reports and failed:

@@ -8,12 +8,17 @@ the book includes them from.
 
 from __future__ import annotations
 
-from . import contenders, manifest
+import codecs
+import shutil
+import subprocess
+
+from . import contenders, manifest, texts
 from . import oracle as oracles
 from .measure import Contender, doubles_contenders, rust_contenders
 
 ORACLE = "python-zip"
 FIND = "reference-bytes-find"
+WC = "reference-wc-l"
 
 
 def oracle() -> Contender:
@@ -69,3 +74,53 @@ def references() -> list[Contender]:
         Contender(FIND, "bytes.find, an absent byte (yardstick)", "reference", contenders.find_absent_byte,
                   prepare=contenders.utf8, note="one pass over the text's UTF-8", reference=True),
     ]  # fmt: skip
+
+
+def file_oracle(block: int = texts.FILE_BLOCK) -> Contender:
+    """The oracle for a file's workload, given its path: the file read `block` bytes at a
+    time, decoded as UTF-8 (a character cut between two blocks is decoded whole), each
+    piece counted by the Python loop, and the pieces joined as summaries are merged: the
+    doubles inside each, plus one where a piece ends with the character the next begins
+    with. A piece equal to one counted before is not counted again, so a
+    file of one block repeated (texts.write_file's) costs the loop one block, not the
+    whole file, and its count is still exact."""
+    loop = oracles.oracle()
+
+    def count(path: str) -> int:
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        counted: dict[str, int] = {}
+        total, last = 0, ""
+        with open(path, "rb") as f:
+            while True:
+                data = f.read(block)
+                piece = decoder.decode(data, final=not data)
+                if piece:
+                    if piece not in counted:
+                        counted = {piece: loop(piece)}  # one piece kept: the blocks repeat in order
+                    total += counted[piece] + (last == piece[0])
+                    last = piece[-1]
+                if not data:
+                    return total
+
+    lesson = manifest.oracle_lesson()
+    return Contender(ORACLE, "python zip loop, a block at a time", "python", count,
+                     note=f"lesson {lesson.number}, the oracle, over the file's blocks",
+                     lesson=lesson.number, function=f"doubles:{manifest.manifest().oracle[1]}")  # fmt: skip
+
+
+# ANCHOR: file_yardstick
+def file_references() -> list[Contender]:
+    """Yardsticks for a file's workload, called with its path: `wc -l`, which reads the
+    file once and counts its newlines (its answer is not a count of doubles). None where
+    no `wc` is installed."""
+    wc = shutil.which("wc")
+    if wc is None:
+        return []
+
+    def lines(path: str) -> int:
+        out = subprocess.run([wc, "-l", path], capture_output=True, text=True, check=True).stdout
+        return int(out.split()[0])
+
+    return [Contender(WC, "wc -l (yardstick)", "reference", lines, note="reads the file once, counting newlines",
+                      reference=True)]  # fmt: skip
+    # ANCHOR_END: file_yardstick

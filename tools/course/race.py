@@ -15,6 +15,10 @@ input and what a call costs in memory (correct.py).
 from __future__ import annotations
 
 import argparse
+import shutil
+import sys
+import tempfile
+from pathlib import Path
 
 from . import CourseError, correct, manifest, measure, peers, report, results, texts
 from .measure import Measurement
@@ -25,13 +29,19 @@ RACE_SIZE = 1_000_000
 BEYOND_ASCII_SIZE = 100_000
 BEYOND_ASCII = ["accented", "cjk", "emoji"]
 BUDGET = 60.0  # seconds of timing, all workers together; the README says how long the whole recipe takes
-# The lessons' targets on large inputs (manifest.LARGE_WORKLOADS): one text of LARGE_SIZE
-# random ASCII letters (64 MiB as CPython stores it), timed in a second measurement of
-# LARGE_BUDGET seconds where only those targets' versions run; "large in threads" cuts
-# it into THREAD_TEXTS pieces, counted at once from a pool of as many Python threads.
+# The lessons' targets on large inputs (manifest.LARGE_WORKLOADS) are judged on
+# measurements of their own, where only those targets' versions run. "large" is one text
+# of LARGE_SIZE random ASCII letters (64 MiB as CPython stores it), timed for LARGE_BUDGET
+# seconds; "large in threads" cuts it into THREAD_TEXTS pieces, counted at once from a
+# pool of as many Python threads. "large file" is a file of FILE_SIZE letters (written as
+# one block repeated: texts.write_file), timed for FILE_BUDGET seconds beside `wc -l`.
 LARGE_SIZE = 64 * 2**20
 LARGE_BUDGET = 20.0
 THREAD_TEXTS = 8
+FILE_SIZE = 2**30
+FILE_BUDGET = 30.0
+# Which measurement judges the targets on each large workload: the text's or the file's.
+MEASURED_ON = {"large": "text", "large in threads": "text", "large file": "file"}
 # Fewer than compare's: a round of the race is seconds long, and each worker makes every
 # version again (numba compiles anew).
 WORKERS = 5
@@ -43,23 +53,32 @@ def contenders() -> list[measure.Contender]:
             *peers.numba_contenders(), *peers.rust_from_lessons(), *peers.references()]  # fmt: skip
 
 
-def large_targets() -> list[tuple[manifest.Lesson, int, manifest.Target]]:
-    """(lesson, its target's number, the target) for every target on a large input."""
+def large_targets(on: str = "") -> list[tuple[manifest.Lesson, int, manifest.Target]]:
+    """(lesson, its target's number, the target) for every target on a large input, or
+    only those the measurement `on` ("text" or "file", MEASURED_ON) judges."""
     return [(lesson, i, target) for lesson in manifest.load() for i, target in enumerate(lesson.target, start=1)
-            if target.workload in manifest.LARGE_WORKLOADS]  # fmt: skip
+            if target.workload in manifest.LARGE_WORKLOADS and on in ("", MEASURED_ON[target.workload])]  # fmt: skip
+
+
+def _yardsticks() -> dict[str, measure.Contender]:
+    """The references a large target may measure against, by id, without making the race."""
+    return {c.id: c for c in [*peers.references(), *peers.file_references()]}
 
 
 def target_versions(lesson: manifest.Lesson, target: manifest.Target, race: dict) -> tuple:
-    """The two versions a target on a large input compares: its function, from its
-    lesson's release build, and its `versus` (a function of the same lesson, or the id of
-    one of the race's contenders, taken from `race`, by id), each called from a thread
-    pool on "large in threads"."""
+    """The versions a target on a large input compares: its function, from its lesson's
+    release build, and its `versus` (a function of the same lesson, or the id of a
+    yardstick or of one of the race's contenders, taken from `race`, by id), each called
+    from a thread pool on "large in threads". A target on peak memory has no versus:
+    (subject, None)."""
     subject, versus = [
         measure.rust_contenders([(lesson, name.partition(":")[2])], ["release"])[0]
         if name.startswith("string_doubles:")
         else race.get(name)
         for name in (target.function, target.versus)
     ]
+    if target.measure == "peak memory":
+        return subject, None
     if versus is None:
         known = ", ".join(sorted(race))
         raise CourseError(f"lessons/lessons.toml: lesson {lesson.number}'s target measures against "
@@ -70,7 +89,8 @@ def target_versions(lesson: manifest.Lesson, target: manifest.Target, race: dict
 
 
 def target_ids(lesson: manifest.Lesson, target: manifest.Target) -> tuple[str, str]:
-    """The ids of the two versions target_versions makes for a target on a large input."""
+    """The ids of the versions target_versions makes for a target on a large input ("" for
+    the versus of a target on peak memory)."""
     subject, versus = [
         measure.rust_id(lesson, name.partition(":")[2], "release") if name.startswith("string_doubles:") else name
         for name in (target.function, target.versus)
@@ -80,37 +100,63 @@ def target_ids(lesson: manifest.Lesson, target: manifest.Target) -> tuple[str, s
     return subject, versus
 
 
-def target_contenders() -> list[measure.Contender]:
-    """Every version the targets on a large input compare, once each (measure.Roster
-    makes them again in every worker)."""
-    race = {c.id: c for c in contenders()} if any(not t.versus.startswith("string_doubles:")
-                                                   for _, _, t in large_targets()) else {}  # fmt: skip
+def unmeasurable(on: str) -> list[tuple[manifest.Lesson, int, manifest.Target]]:
+    """The targets `on` judges that measure against a yardstick this machine lacks (`wc`)."""
+    missing = {peers.WC} - set(_yardsticks())
+    return [(lesson, i, target) for lesson, i, target in large_targets(on) if target.versus in missing]
+
+
+def target_contenders(on: str = "text") -> list[measure.Contender]:
+    """Every version the targets on a large input that `on` judges compare, once each
+    (measure.Roster makes them again in every worker). The race's contenders are made
+    only when a target measures against one of them."""
+    judged = [item for item in large_targets(on) if item not in unmeasurable(on)]
+    race = _yardsticks()
+    if any(t.versus and not t.versus.startswith("string_doubles:") and t.versus not in race for _, _, t in judged):
+        race |= {c.id: c for c in contenders()}
     out: dict[str, measure.Contender] = {}
-    for lesson, _, target in large_targets():
+    for lesson, _, target in judged:
         for version in target_versions(lesson, target, race):
-            out.setdefault(version.id, version)
+            if version is not None:
+                out.setdefault(version.id, version)
     return list(out.values())
 
 
-def large_target_claims(measurement: Measurement) -> list:
-    """The targets on a large input, judged on `measurement` (target_contenders' rounds),
-    as `targets` gives the others."""
+def large_target_claims(measurement: Measurement, on: str = "text") -> list:
+    """The targets on a large input that `on` judges, on `measurement` (target_contenders'
+    rounds, and its peaks), as `targets` gives the others."""
     if not measurement.timed:
         return []
     (workload,) = measurement.workloads
     ids = {c.id: c for c in measurement.contenders}
     out = []
-    for lesson, i, target in large_targets():
+    for lesson, i, target in large_targets(on):
         subject, versus = target_ids(lesson, target)
+        said = f"lesson {lesson.number}'s {target.function.partition(':')[2]} on {workload['label']}"
+        if target.measure == "peak memory":
+            if subject in measurement.peaks:
+                out.append((memory_claim(lesson, target, str(i), said), measurement.peaks[subject], ""))
+            continue
         if subject not in ids or versus not in ids:
             continue
         est = measure.paired_ratio(measurement, workload["id"], subject, versus)
-        said = f"lesson {lesson.number}'s {target.function.partition(':')[2]} on {workload['label']}"
         if target.workload == "large in threads":
             said += f", cut into {THREAD_TEXTS} texts counted at once from {THREAD_TEXTS} Python threads"
         versus_name = VERSUS_NAMES.get(versus) or ids[versus].name
         out.append((target_claim(lesson, target, str(i), said), est, versus_name))
     return out
+
+
+def measure_peaks(measurement: Measurement, on: str) -> None:
+    """The peak memory of every version a target on peak memory that `on` judges names,
+    into measurement.peaks (nothing where the system does not tell peaks)."""
+    (workload,) = measurement.workloads
+    for lesson, _, target in large_targets(on):
+        if target.measure == "peak memory":
+            subject, _ = target_ids(lesson, target)
+            peak = measure.peak_memory(measure.Roster("race:target_contenders", (on,)), subject, workload)
+            if peak is not None:
+                measurement.peaks[subject] = peak
 
 
 def roles(contenders: list[measure.Contender]) -> dict[str, str]:
@@ -134,6 +180,13 @@ STORAGE_BYTES = {"letters": 1, "accented": 1, "cjk": 2, "emoji": 4}
 # How a target names what it was measured against, where the contender's own name reads
 # less well in a sentence.
 VERSUS_NAMES = {peers.ORACLE: "the Python loop", peers.FIND: "one bytes.find pass"}
+
+
+def memory_claim(lesson: manifest.Lesson, target: manifest.Target, key: str, said: str) -> report.Claim:
+    """A target on peak memory as a claim on the peak, in MB: between 0 and `at_most`."""
+    return report.Claim(f"target-{lesson.number}-{key}", f"{said}: {target.claim}", "subject", "", 0,
+                        target.at_most, source="target", slower=f"more than {target.at_most:g} MB",
+                        lesson=lesson.number, unit="MB")  # fmt: skip
 
 
 def target_claim(lesson: manifest.Lesson, target: manifest.Target, key: str, said: str) -> report.Claim:
@@ -280,8 +333,23 @@ def beyond_ascii_table(measurement: Measurement, rows: dict, beyond: list[dict])
     return report.table(header, [[c.name, *[cell(rows[w["id"], c.id]) for w in beyond]] for c in ordered])
 
 
-def render(measurement: Measurement, stamp: dict, race_size: int, large: Measurement | None = None) -> str:
-    """The race's report; `large`: the measurement of the targets on a large input."""
+def apart_note(measured: Measurement) -> list[str]:
+    """How the targets on a large input were measured apart, in a paragraph."""
+    seconds = (measured.load or {}).get("seconds", 0)
+    said = (f"The targets on {measured.workloads[0]['label']} were timed on their own, with only their versions in "
+            f"the rounds: {len(measured.rounds)} paired rounds in {measured.worker_count} fresh worker processes, "
+            f"{seconds:.0f} s of timing. {report.load_note(measured.load)}")  # fmt: skip
+    if measured.peaks:
+        said += (f" Peak memory is the most each of {measure.PEAK_PROCESSES} fresh processes held at once (its peak "
+                 "resident set size), having made the versions and counted the input once; a target on it is met "
+                 "where every process stayed under it.")  # fmt: skip
+    return [said, ""]
+
+
+def render(measurement: Measurement, stamp: dict, race_size: int, large: Measurement | None = None,
+           files: Measurement | None = None, missing: str = "") -> str:  # fmt: skip
+    """The race's report; `large` and `files`: the measurements of the targets on a large
+    text and on a large file; `missing`: why a target could not be measured here."""
     out = results.RESULTS_DIR
     rows = report.rows(measurement)
     letters = sorted((w for w in measurement.workloads if w["kind"] == "letters"), key=lambda w: w["size"])
@@ -306,16 +374,13 @@ def render(measurement: Measurement, stamp: dict, race_size: int, large: Measure
         title = f"{manifest.manifest().oracle[1]} on {race_size:,} random ASCII letters"
         report.bar_chart(race_rows, out / "race-1m.png", title, stamp, log=True)
         md += [f"![Every version's time on {race_size:,} letters, log scale](results/race-1m.png)", ""]
-        judged = targets(measurement, race, letters, beyond) + (large_target_claims(large) if large else [])
+        judged = targets(measurement, race, letters, beyond)
+        judged += large_target_claims(large) if large else []
+        judged += large_target_claims(files, "file") if files else []
         md += report.claims_section(measurement, race["id"], roles(measurement.contenders), judged)
-        if large is not None and large.timed:
-            seconds = (large.load or {}).get("seconds", 0)
-            md += [
-                f"The targets on {large.workloads[0]['label']} were timed on their own, with only their versions "
-                f"in the rounds: {len(large.rounds)} paired rounds in {large.worker_count} fresh worker processes, "
-                f"{seconds:.0f} s of timing. {report.load_note(large.load)}",
-                "",
-            ]
+        for apart in (large, files):
+            md += apart_note(apart) if apart is not None and apart.timed else []
+        md += [f"> {missing}", ""] if missing else []
 
         md += ["### Size sweep: where each version overtakes the Python loop", ""]
         md += [
@@ -365,6 +430,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--large-size", type=measure.size, default=LARGE_SIZE, metavar="N",
                         help=f"ASCII letters of the large input some targets are judged on (default: {LARGE_SIZE:,}, "
                              "64 MiB)")  # fmt: skip
+    parser.add_argument("--file-size", type=measure.size, default=FILE_SIZE, metavar="N",
+                        help=f"ASCII letters of the file some targets are judged on (default: {FILE_SIZE:,}, "
+                             "1 GiB)")  # fmt: skip
+    parser.add_argument("--file-dir", default=None, metavar="DIR",
+                        help="where that file is written, and removed afterwards (default: the system's temporary "
+                             "folder)")  # fmt: skip
     ns = parser.parse_args(argv)
     sizes = sorted({*ns.sizes, ns.race_size})
     workloads = [texts.workload("letters", size) for size in sizes]
@@ -372,13 +443,41 @@ def main(argv: list[str]) -> int:
     correct.write_report()
     measurement = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
                     rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
-    large = None
-    if large_targets():
+    large = files = None
+    if large_targets("text"):
         workload = texts.workload("letters", ns.large_size)
         print(f"The targets on {workload['label']}, their versions only:", flush=True)
-        large = measure.run(measure.Roster("race:target_contenders"), [workload], loop=peers.oracle(),
+        large = measure.run(measure.Roster("race:target_contenders", ("text",)), [workload], loop=peers.oracle(),
                             budget=ns.budget * LARGE_BUDGET / BUDGET, workers=ns.workers, rounds=ns.rounds,
                             check_only=ns.check_only)  # fmt: skip
+    missing = ""
+    if unmeasurable("file"):
+        missing = ("No `wc` was found on this machine: the targets measured against `wc -l` "
+                   f"({', '.join(f'lesson {lesson.number}' for lesson, _, _ in unmeasurable('file'))}) "
+                   "were not judged.")  # fmt: skip
+        print(missing, file=sys.stderr)
+    if large_targets("file"):
+        files = race_file(ns)
     stamp = report.new_stamp()
-    text = render(measurement, stamp, ns.race_size, large)
-    return results.publish("race", text, stamp, measurement, more=[large] if large else [])
+    text = render(measurement, stamp, ns.race_size, large, files, missing)
+    return results.publish("race", text, stamp, measurement, more=[m for m in (large, files) if m])
+
+
+def race_file(ns: argparse.Namespace) -> Measurement:
+    """The targets on a large file: the file written in a folder of its own (removed
+    afterwards), every answer checked against the oracle a block at a time, then the
+    versions timed beside `wc -l`, and their peaks of memory read."""
+    with tempfile.TemporaryDirectory(prefix="course-race-file-", dir=ns.file_dir) as folder:
+        if shutil.disk_usage(folder).free < 2 * ns.file_size:
+            raise CourseError(f"The race's file ({texts.in_bytes(ns.file_size)}) would nearly fill the disk at "
+                              f"{folder}: give a smaller --file-size, or another --file-dir.")  # fmt: skip
+        print(f"Writing a file of {texts.in_bytes(ns.file_size)} for the targets on a large file...", flush=True)
+        workload = texts.file_workload("letters", ns.file_size, Path(folder))
+        print(f"The targets on {workload['label']}, their versions only:", flush=True)
+        # Checking every answer reads the whole file: it is in the page cache for the timing.
+        files = measure.run(measure.Roster("race:target_contenders", ("file",)), [workload],
+                            loop=peers.file_oracle(), budget=ns.budget * FILE_BUDGET / BUDGET, workers=ns.workers,
+                            rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
+        if files.timed:
+            measure_peaks(files, "file")
+        return files

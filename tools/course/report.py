@@ -95,6 +95,13 @@ def factor(x: float) -> str:
     return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:,.0f}"
 
 
+def peak(est) -> str:
+    """A peak of memory (measure.Peak) with its range: "41 MB (40–41 MB over 3 fresh
+    processes; 39 MB before the call)"."""
+    return (f"peaked at {est.high:,.0f} MB ({est.low:,.0f}–{est.high:,.0f} MB over {est.workers} fresh processes; "
+            f"{est.before:,.0f} MB before the call)")  # fmt: skip
+
+
 def relative(est: Estimate) -> str:
     """A ratio of times (below 1: faster) in one direction, with its interval:
     "19× faster (18–20×)", "1.3× slower (1.2–1.4×)", "1.02× slower (1.05× faster to 1.10× slower)"."""
@@ -218,6 +225,9 @@ class Claim:
     faster: str = ""
     slower: str = ""
     lesson: int = 0  # a target's: the lesson that set it
+    # "": a ratio of times, as above; "MB": a target on peak memory (measure.Peak), met
+    # between `low` and `high` MB
+    unit: str = ""
 
 
 CLAIMS = [
@@ -255,7 +265,8 @@ def verdict(claim: Claim, est: Estimate) -> str:
         return f"{DISAGREES}: {claim.slower or f'slower than {whose} said'}"
     if est.low >= claim.low and est.high <= claim.high:
         return AGREES
-    edges = [_edge(e) for e in (claim.low, claim.high) if est.low <= e <= est.high]
+    edges = [f"{e:g} {claim.unit}" if claim.unit else _edge(e) for e in (claim.low, claim.high)
+             if est.low <= e <= est.high]  # fmt: skip
     if len(edges) == 2:
         return f"{TOO_CLOSE}: the interval includes both edges of the claim's range ({edges[0]}, {edges[1]})"
     return f"{TOO_CLOSE}: the interval includes {edges[0]}, an edge of the claim's range"
@@ -300,7 +311,7 @@ def claims_section(
             word = verdict(claim, est)
             head, _, rest = word.partition(":")
             shown = f"**{head}**{':' + rest if rest else ''}" if head in (AGREES, DISAGREES) else word
-            body.append([said, f"{relative(est)} than {versus}", shown])
+            body.append([said, peak(est) if claim.unit else f"{relative(est)} than {versus}", shown])
         out += [
             f"#### {heading}",
             "",

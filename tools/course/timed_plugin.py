@@ -17,7 +17,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from pytest_benchmark.fixture import BenchmarkFixture
+
+# When a property test finds several different failures, hypothesis reports them all as
+# an exception group, traceback upon traceback; the learner needs the smallest one.
+settings.register_profile("course", report_multiple_bugs=False)
+settings.load_profile("course")
 
 # The modules whose functions a lesson's checks name ("module:function").
 WATCHED = {"doubles", "string_doubles"}
