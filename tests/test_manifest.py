@@ -234,6 +234,19 @@ def _edit_memory_target_on_the_race(data):
     target.pop("versus", None)
 
 
+def _edit_scaling_without_its_report(data):
+    _lesson(data, 2)["scaling"] = "string_doubles:count_doubles(threads=N)"
+
+
+def _edit_scaling_report_without_scaling(data):
+    _lesson(data, 2)["reports"] = ["scaling"]
+
+
+def _edit_scaling_with_a_number(data):
+    entry = _lesson(data, 2)
+    entry["scaling"], entry["reports"] = "string_doubles:count_doubles(threads=2)", ["scaling"]
+
+
 def _edit_target_unknown_measure(data):
     _targets(data)[0]["measure"] = "energy"
 
@@ -278,6 +291,9 @@ BAD_EDITS = {
     "memory target with versus": (_edit_memory_target_with_versus, "a target on peak memory has no 'versus'"),
     "memory target on the race": (_edit_memory_target_on_the_race, "and is measured on large, large in threads or"),
     "target on an unknown measure": (_edit_target_unknown_measure, "target 1: 'measure' must be a string like"),
+    "scaling without its report": (_edit_scaling_without_its_report, "lists 'scaling' in its 'reports'"),
+    "scaling report without scaling": (_edit_scaling_report_without_scaling, "lists 'scaling' in its 'reports'"),
+    "scaling with a number": (_edit_scaling_with_a_number, "'scaling' must be a string like"),
     "two profile scripts": (_edit_two_profile_scripts, "only one lesson may have a 'profile_script'"),
     "bad report name": (_edit_bad_report_name, "'reports' must list strings like"),
     "verify keyword not a literal": (_edit_verify_keyword_not_a_literal, "the arguments must be name=literal"),

@@ -8,6 +8,7 @@ charts get drawn; the statistics and the verdicts are tested on made-up numbers.
 import dataclasses
 import json
 import math
+import os
 import re
 from collections import Counter
 from pathlib import Path
@@ -523,6 +524,42 @@ def test_the_sweep_chart_gives_every_line_of_a_panel_its_own_colour_and_marker()
     for ax in fig.axes:
         mine = [line for line in ax.get_lines() if not line.get_label().startswith("_")]
         assert len({line.get_color() for line in mine}) == len({line.get_marker() for line in mine}) == len(mine)
+
+
+def test_the_scaling_chart_cuts_off_no_label_and_draws_the_ideal_line():
+    points = [(1, None), *((n, measure.Estimate(1 / (0.9 * n), 1 / n, 1 / (0.8 * n), 5)) for n in (2, 4, 8, 16))]
+    fig = report.scaling_figure(points, "lesson 10's count_doubles on 67,108,864 random ASCII letters", "threads",
+                                STAMP)  # fmt: skip
+    assert report.clipped_text(fig) == [] and report.overlapping_text(fig) == []
+    (ax,) = fig.axes
+    ideal = next(line for line in ax.get_lines() if line.get_label().startswith("ideal"))
+    assert list(ideal.get_xdata()) == list(ideal.get_ydata()) == [1, 2, 4, 8, 16]
+    assert ax.get_ylim()[1] >= 16
+    report.pyplot().close(fig)
+
+
+@pytest.mark.parametrize("cores, counts", [(1, [1]), (2, [1, 2]), (3, [1, 2, 3]), (4, [1, 2, 4]),
+                                           (12, [1, 2, 4, 8, 12]), (16, [1, 2, 4, 8, 16])])  # fmt: skip
+def test_scaling_is_swept_up_to_the_cores(cores, counts):
+    assert race.thread_counts(cores) == counts
+    assert 1 <= race.usable_cores() <= (os.cpu_count() or 1)
+
+
+def test_the_race_draws_each_lessons_scaling_against_threads(measured_results):
+    lessons = race.scaling_lessons()
+    assert lessons, "a lesson sets `scaling` in lessons.toml"
+    text = (measured_results / "scaling.md").read_text()
+    data = json.loads((measured_results / "scaling.json").read_text())
+    assert data["stamp"] and data["cores"] == race.usable_cores()
+    for lesson in lessons:
+        assert f"### Lesson {lesson.number}'s " in text
+        assert (measured_results / f"scaling-{lesson.number}.png").is_file()
+        assert f"](results/scaling-{lesson.number}.png)" in text
+        (entry,) = [e for e in data["lessons"] if e["lesson"] == lesson.number]
+        assert [row["n"] for row in entry["rows"]] == race.thread_counts()
+        for _, call in manifest.scaling_calls(lesson, race.thread_counts()):
+            assert f"`{call}`" in text
+    assert "Measured " in text  # stamped
 
 
 # --- just bench: what moved between two runs -------------------------------------------

@@ -30,6 +30,8 @@ BUILT = {".so", ".pyd"}
 _KEYWORDS = r"(\(\s*\w+\s*=[^,()]+(,\s*\w+\s*=[^,()]+)*\))?"
 FUNCTION = re.compile(rf"(doubles|string_doubles):\w+{_KEYWORDS}")
 RUST_FUNCTION = re.compile(rf"string_doubles:\w+{_KEYWORDS}")
+# A function called with one keyword swept over whole numbers: "string_doubles:f(threads=N)".
+SCALING = re.compile(r"string_doubles:(\w+)\((\w+)=N\)")
 # The checks a lesson's `verify` may name besides functions, each with what it checks.
 # check.py registers one check for each name (@check): tests/test_manifest.py holds that
 # the two lists agree, and this module imports no check.
@@ -45,6 +47,7 @@ BENCHMARK_KINDS = ("text beyond ASCII", "a tiny input")
 # The measured reports a chapter may show (book/src/results/NAME.md; results.REPORTS
 # says which recipe makes each).
 REPORT = re.compile(r"[a-z][a-z-]*")
+SCALING_REPORT = "scaling"  # the report of a lesson's `scaling`, written by `just race`
 # What a lesson's target is judged on (race.py): the race's input, the sweep's smallest
 # input, or each text beyond ASCII against ASCII letters of the same length, per byte of
 # CPython's storage (the function against itself: no `versus`).
@@ -136,6 +139,10 @@ LESSON_KEYS = {
     # included in the chapter or linked to the chapter that includes it. `just compare`
     # builds the one Rust function of the first lesson that lists "compare" (COMPARE_REPORT).
     "reports": Key("list of str", required=False, default=(), pattern=REPORT),
+    # A function of this lesson's whose speed `just race` draws against a keyword's value,
+    # "string_doubles:count_doubles(threads=N)": its release build on the large text with
+    # N = 1, 2, 4, ... up to the machine's cores (race.py), in the report "scaling". "": none.
+    "scaling": Key("str", required=False, default="", pattern=SCALING),
     # The roles of the original tutorial's claims (ROLES) this lesson's versions play, each
     # role = "string_doubles:function BUILD" (a contender, in the debug or release build)
     # or "doubles:function" (a function it verifies): `just race` judges the claims on them.
@@ -214,6 +221,7 @@ class Lesson:
     kernel_features: tuple[str, ...] = ()
     cargo_tests: tuple[str, ...] = ()
     reports: tuple[str, ...] = ()
+    scaling: str = ""  # "string_doubles:function(keyword=N)": swept by `just race`
     roles: tuple[tuple[str, str], ...] = ()  # (role, who plays it), in the manifest's order
     machine_code: tuple[str, ...] = ()
     instructions: tuple[str, ...] = ()
@@ -349,6 +357,9 @@ def parse(data: dict, source: str = "lessons/lessons.toml") -> Manifest:
                 parse_call(item)  # keyword arguments that are not literals stop here, said once
             except CourseError as err:
                 raise CourseError(f"{where}: 'verify': {err}") from None
+        if bool(fields["scaling"]) != (SCALING_REPORT in fields["reports"]):
+            raise CourseError(f"{where}: a lesson with 'scaling' lists {SCALING_REPORT!r} in its 'reports', "
+                              "which shows it, and only such a lesson does")  # fmt: skip
         lessons.append(Lesson(**fields))
     numbers = [lesson.number for lesson in lessons]
     if len(set(numbers)) != len(numbers):
@@ -459,6 +470,12 @@ def load() -> list[Lesson]:
 def ascii_only() -> set[str]:
     """The functions ("module:function") that compare bytes: right for ASCII text only."""
     return set(manifest().ascii_only)
+
+
+def scaling_calls(lesson: Lesson, counts: list[int]) -> list[tuple[int, str]]:
+    """(N, "function(keyword=N)") for each N of `counts`, from the lesson's `scaling`."""
+    function, keyword = SCALING.fullmatch(lesson.scaling).groups()
+    return [(n, f"{function}({keyword}={n})") for n in counts]
 
 
 def compares_bytes(item: str) -> bool:

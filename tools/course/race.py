@@ -15,6 +15,8 @@ input and what a call costs in memory (correct.py).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import os
 import shutil
 import sys
 import tempfile
@@ -108,8 +110,9 @@ def unmeasurable(on: str) -> list[tuple[manifest.Lesson, int, manifest.Target]]:
 
 def target_contenders(on: str = "text") -> list[measure.Contender]:
     """Every version the targets on a large input that `on` judges compare, once each
-    (measure.Roster makes them again in every worker). The race's contenders are made
-    only when a target measures against one of them."""
+    (measure.Roster makes them again in every worker), and on the text, the versions of
+    every lesson's `scaling`. The race's contenders are made only when a target measures
+    against one of them."""
     judged = [item for item in large_targets(on) if item not in unmeasurable(on)]
     race = _yardsticks()
     if any(t.versus and not t.versus.startswith("string_doubles:") and t.versus not in race for _, _, t in judged):
@@ -119,7 +122,102 @@ def target_contenders(on: str = "text") -> list[measure.Contender]:
         for version in target_versions(lesson, target, race):
             if version is not None:
                 out.setdefault(version.id, version)
+    if on == "text":
+        for lesson in scaling_lessons():
+            calls = [call for _, call in manifest.scaling_calls(lesson, thread_counts())]
+            for version in measure.rust_contenders([(lesson, call) for call in calls], ["release"]):
+                out.setdefault(version.id, version)
     return list(out.values())
+
+
+# --- scaling: a lesson's function against the number of threads ---------------------------
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, where the system says)."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def thread_counts(cores: int | None = None) -> list[int]:
+    """The values a lesson's `scaling` is swept over: 1, 2, 4, ... below the cores, then
+    the cores themselves ([1, 2] on 2 cores, [1, 2, 4, 8, 12] on 12)."""
+    cores = cores or usable_cores()
+    counts = [1]
+    while counts[-1] * 2 < cores:
+        counts.append(counts[-1] * 2)
+    return counts + [cores] if cores > 1 else counts
+
+
+def scaling_lessons() -> list[manifest.Lesson]:
+    return [lesson for lesson in manifest.load() if lesson.scaling]
+
+
+def scaling_rows(measurement: Measurement, lesson: manifest.Lesson) -> list[tuple[int, str, measure.Estimate,
+                                                                                 measure.Estimate | None]]:  # fmt: skip
+    """(N, the call, its time, its time over N = 1's, paired round by round) for each N
+    of the lesson's `scaling` measured in `measurement` (the large text's)."""
+    (workload,) = measurement.workloads
+    ids = {c.id for c in measurement.contenders}
+    calls = [(n, call, measure.rust_id(lesson, call, "release")) for n, call in
+             manifest.scaling_calls(lesson, thread_counts())]  # fmt: skip
+    calls = [(n, call, cid) for n, call, cid in calls if cid in ids]
+    if not calls:
+        return []
+    one = calls[0][2]
+    return [(n, call, measure.time_of(measurement, workload["id"], cid),
+             None if cid == one else measure.paired_ratio(measurement, workload["id"], cid, one))
+            for n, call, cid in calls]  # fmt: skip
+
+
+def scaling_report(measurement: Measurement, stamp: dict) -> tuple[str, dict]:
+    """The report "scaling" (each lesson's `scaling` on the large text, a table and a
+    chart) and its data."""
+    (workload,) = measurement.workloads
+    cores = usable_cores()
+    md = ["<!-- Written by `just race`: measured on this machine, not typed in. -->", ""]
+    data = {"workload": workload, "cores": cores, "from": "race.json: these rounds are the large text's, under 'more'",
+            "lessons": []}  # fmt: skip
+    for lesson in scaling_lessons():
+        rows = scaling_rows(measurement, lesson)
+        if not rows:
+            continue
+        function, keyword = manifest.SCALING.fullmatch(lesson.scaling).groups()
+        unit, scale = report.unit_for([time.value for _, _, time, _ in rows])
+        body = []
+        for n, call, time, ratio in rows:
+            speedup = "1 (the baseline)" if ratio is None else report.speedup(ratio)
+            per = "" if ratio is None else f"{1 / ratio.value / n:.2f}"
+            body.append([f"{n}", f"`{call}`", report.time_cell(time, scale), speedup, per])
+        chart = f"scaling-{lesson.number}.png"
+        points = [(n, ratio) for n, _, _, ratio in rows]
+        report.scaling_chart(points, results.RESULTS_DIR / chart, f"lesson {lesson.number}'s {function} on "
+                             f"{workload['label']}", keyword, stamp)  # fmt: skip
+        md += [f"### Lesson {lesson.number}'s {function} against `{keyword}`, on {workload['label']}", ""]
+        md += [
+            f"Each row is the release build called with `{keyword}=N`, timed in the same paired rounds as the "
+            f"large text's targets ({len(measurement.rounds)} rounds in {measurement.worker_count} fresh worker "
+            f"processes). The speed-up is the time with N = 1 over the time with N, round by round, with its 95% "
+            f"interval; per thread, the speed-up over N: 1 while every added thread helps fully.",
+            "",
+            report.table(["N", "call", f"time per call ({unit})", "speed-up over N = 1", "per thread"], body),
+            "",
+            f"![Speed-up against {keyword}, with the ideal line](results/{chart})",
+            "",
+        ]
+        if cores <= 2:
+            md += [f"This machine lets the race use {cores} core{'s' * (cores > 1)}, so the curve has "
+                   f"{len(rows)} point{'s' * (len(rows) > 1)}: on a machine with more cores, `just race` "
+                   "measures more of it.", ""]  # fmt: skip
+        measured = [{"n": n, "call": call, "seconds": dataclasses.asdict(time),
+                     "ratio_to_one": dataclasses.asdict(ratio) if ratio else None}
+                    for n, call, time, ratio in rows]  # fmt: skip
+        data["lessons"].append({"lesson": lesson.number, "rows": measured})
+    md += [report.stamp_markdown(stamp), ""]
+    return "\n".join(md), data
 
 
 def large_target_claims(measurement: Measurement, on: str = "text") -> list:
@@ -460,7 +558,11 @@ def main(argv: list[str]) -> int:
         files = race_file(ns)
     stamp = report.new_stamp()
     text = render(measurement, stamp, ns.race_size, large, files, missing)
-    return results.publish("race", text, stamp, measurement, more=[m for m in (large, files) if m])
+    wrong = results.publish("race", text, stamp, measurement, more=[m for m in (large, files) if m])
+    if large is not None and large.timed and scaling_lessons():
+        scaling, data = scaling_report(large, stamp)
+        results.publish("scaling", scaling, stamp, data=data)
+    return wrong
 
 
 def race_file(ns: argparse.Namespace) -> Measurement:

@@ -117,6 +117,13 @@ def relative(est: Estimate) -> str:
     return f"{median} ({spread})"
 
 
+def speedup(ratio: Estimate) -> str:
+    """A ratio of times (below 1: faster) as a speed-up, with its interval: "1.9× (1.8–2.0×)"."""
+    spread = (f"{factor(1 / ratio.high)}–{factor(1 / ratio.low)}×" if ratio.known
+              else "no interval: one worker")  # fmt: skip
+    return f"{factor(1 / ratio.value)}× ({spread})"
+
+
 def short_relative(est: Estimate) -> str:
     """For a crowded table cell: the ratio's direction where its interval is clear of 1,
     or "too close" where the interval includes 1: the same rule as every verdict."""
@@ -571,5 +578,36 @@ def sweep_figure(lines: list[tuple[str, str, list[tuple[int, float]]]], title: s
 
 def sweep_chart(lines: list[tuple[str, str, list[tuple[int, float]]]], path: Path, title: str, stamp: dict) -> None:
     fig = sweep_figure(lines, title, stamp)
+    fig.savefig(path, dpi=DPI)
+    pyplot().close(fig)
+
+
+def scaling_figure(points: list[tuple[int, Estimate | None]], title: str, keyword: str, stamp: dict):
+    """Speed-up over N = 1 against N (`keyword`'s value), with each 95% interval, beside
+    the ideal line (N times as fast). `points`: (N, time over N = 1's; None for N = 1)."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(WIDTH_IN, 4.2))
+    ns = [n for n, _ in points]
+    speed = [1.0 if r is None else 1 / r.value for _, r in points]
+    low = [0.0 if r is None or not r.known else s - 1 / r.high for s, (_, r) in zip(speed, points)]
+    high = [0.0 if r is None or not r.known else 1 / r.low - s for s, (_, r) in zip(speed, points)]
+    ax.plot(ns, ns, color="#888", linestyle=":", linewidth=1, label=f"ideal: N {keyword}, N times as fast")
+    ax.errorbar(ns, speed, yerr=[low, high], color=LINE_COLORS[0], marker="o", linewidth=1.6, capsize=3,
+                label="measured, with its 95% interval")  # fmt: skip
+    ax.set_xticks(ns)
+    ax.set_xlim(0.5, max(ns) + 0.5)
+    ax.set_ylim(0, max(max(ns), max(s + h for s, h in zip(speed, high))) * 1.1)
+    ax.set_xlabel(f"{keyword} = N")
+    ax.set_ylabel("times as fast as N = 1")
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="upper left", frameon=False)
+    fig.suptitle(title)
+    _lay_out(fig, stamp)
+    return fig
+
+
+def scaling_chart(points: list[tuple[int, Estimate | None]], path: Path, title: str, keyword: str,
+                  stamp: dict) -> None:  # fmt: skip
+    fig = scaling_figure(points, title, keyword, stamp)
     fig.savefig(path, dpi=DPI)
     pyplot().close(fig)

@@ -23,6 +23,7 @@ RESULTS_DIR = Path(os.environ.get("COURSE_RESULTS", ROOT / "book" / "src" / "res
 REPORTS = {
     "compare.md": "just compare",
     "race.md": "just race",
+    "scaling.md": "just race",
     "correct.md": "just race --check-only",
     "machine-code.md": "just profile",
     "profile.md": "just profile",
