@@ -108,6 +108,17 @@ def unmeasurable(on: str) -> list[tuple[manifest.Lesson, int, manifest.Target]]:
     return [(lesson, i, target) for lesson, i, target in large_targets(on) if target.versus in missing]
 
 
+def _rust_versions(ids: set[str]) -> dict[str, measure.Contender]:
+    """Those of `ids` that name one of the race's Rust versions, each built alone."""
+    found = {}
+    for lesson, function in manifest.contender_functions():
+        for profile in measure.PROFILES:
+            if measure.rust_id(lesson, function, profile) in ids:
+                (version,) = measure.rust_contenders([(lesson, function)], [profile])
+                found[version.id] = version
+    return found
+
+
 def target_contenders(on: str = "text") -> list[measure.Contender]:
     """Every version the targets on a large input that `on` judges compare, once each
     (measure.Roster makes them again in every worker), and on the text, the versions of
@@ -115,7 +126,9 @@ def target_contenders(on: str = "text") -> list[measure.Contender]:
     against one of them."""
     judged = [item for item in large_targets(on) if item not in unmeasurable(on)]
     race = _yardsticks()
-    if any(t.versus and not t.versus.startswith("string_doubles:") and t.versus not in race for _, _, t in judged):
+    wanted = {t.versus for _, _, t in judged if t.versus and not t.versus.startswith("string_doubles:")} - set(race)
+    race |= _rust_versions(wanted)
+    if wanted - set(race):  # another of the race's versions: make them all (numba compiles)
         race |= {c.id: c for c in contenders()}
     out: dict[str, measure.Contender] = {}
     for lesson, _, target in judged:
