@@ -92,6 +92,22 @@ def test_judging_outcomes_against_the_list():
     assert mutants.judge(mutants.Outcomes(caught=["a"], missed=["same"]), listed).ok
 
 
+def test_a_whole_crate_keeps_the_equivalent_mutants_of_the_steps_it_copies():
+    """With --whole, a mutant an earlier lesson lists (same file, function and change) at
+    another line is equivalent here too; one at another place, or listed only by a later
+    lesson, is not."""
+    first, second = MUTATED[0], MUTATED[1]
+    listed = [
+        mutants.Equivalent(first.dir, "core/src/lib.rs:10:5: replace < with <= in parts", "why"),
+        mutants.Equivalent(second.dir, "core/src/lib.rs:12:5: replace * with + in later", "later"),
+    ]
+    missed = ["core/src/lib.rs:40:9: replace < with <= in parts", "core/src/lib.rs:40:9: replace < with == in parts",
+              "core/src/lib.rs:44:9: replace * with + in later"]  # fmt: skip
+    (copy,) = mutants.inherited(missed, second, listed)
+    assert copy.mutant == missed[0] and copy.lesson == second.dir and copy.reason == f"as listed for {first.dir}: why"
+    assert mutants.inherited(missed, first, listed) == []
+
+
 def test_outcomes_are_read_from_cargo_mutants_json(tmp_path):
     def mutant(name: str, summary: str) -> dict:
         return {"scenario": {"Mutant": {"name": name, "file": "core/src/lib.rs"}}, "summary": summary}

@@ -32,9 +32,10 @@ The first lesson that names a crate mutates all of it; a lesson whose crate's Ru
 is the same as the previous one's has no mutants of its step, and nothing is run. The
 caveat: tests that a step changes while the code stays are held only to the mutants of
 the code the step changed, and a mutant of earlier code is not run again. `--whole`
-mutates every line of every crate, as a full check (an equivalent mutant is listed under
-the lesson whose step makes it, so `--whole` names a later checkpoint's copy of it as
-missed: its reason is the earlier lesson's entry). Either way the list of equivalent
+mutates every line of every crate, as a full check: an equivalent mutant is listed under
+the lesson whose step makes it, and a later checkpoint's copy of it (the same change in
+the same file and function, at another line) is taken as equivalent for the same reason
+(`inherited`). Either way the list of equivalent
 mutants is checked against every mutant of the whole crate (`--list` makes it in a
 moment, building nothing): an entry is stale only when cargo-mutants makes no such
 mutant at all, not when the step leaves it out.
@@ -370,6 +371,22 @@ def judge(outcomes: Outcomes, listed_equivalent: list[Equivalent]) -> Verdict:
     )
 
 
+def _unplaced(name: str) -> str:
+    """A mutant's name without its line and column: "core/src/lib.rs: replace < with == in parts"."""
+    return re.sub(r":\d+:\d+:", ":", name, count=1)
+
+
+def inherited(missed: list[str], lesson: manifest.Lesson, listed_equivalent: list[Equivalent]) -> list[Equivalent]:
+    """The missed mutants (of a whole crate) that an earlier lesson lists as equivalent in
+    the same file and function, the same change at another line: code a later checkpoint
+    copies unchanged keeps the reason it cannot be caught."""
+    order = [other.dir for other in mutated_lessons()]
+    earlier = {_unplaced(item.mutant): item for item in listed_equivalent
+               if item.lesson in order and order.index(item.lesson) < order.index(lesson.dir)}  # fmt: skip
+    found = [(name, earlier[_unplaced(name)]) for name in missed if _unplaced(name) in earlier]
+    return [Equivalent(lesson.dir, name, f"as listed for {item.lesson}: {item.reason}") for name, item in found]
+
+
 def unknown_equivalents(names: list[str], listed_equivalent: list[Equivalent]) -> list[Equivalent]:
     """Listed equivalent mutants that cargo-mutants no longer makes (the code moved or changed)."""
     made = set(names)
@@ -464,7 +481,10 @@ def main(args: list[str]) -> int:
             f"Mutating lessons/{lesson.dir}/{lesson.mutants}/: {len(names)} mutants{scope}, each built and tested...",
             flush=True,
         )
-        verdict = judge(run(exe, lesson, *args), mine)
+        outcomes = run(exe, lesson, *args)
+        if ns.whole:  # code copied from an earlier step keeps that step's equivalents
+            mine = mine + inherited(outcomes.missed, lesson, listed_equivalent)
+        verdict = judge(outcomes, mine)
         failed |= not verdict.ok
         reports.append(summary(lesson, verdict, scope))
     for lines in reports:
