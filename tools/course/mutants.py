@@ -59,6 +59,12 @@ CARGO_MUTANTS_VERSION = "27.1.0"
 # Where the course installs cargo-mutants when no cargo-mutants of that version is found.
 LOCAL_TOOLS = STATE_DIR / "tools"
 EQUIVALENT = LESSONS_DIR / "equivalent-mutants.toml"
+# A mutant whose tests run longer than this (or five times the unmutated tests' time, if
+# longer) is stopped, and counts as caught: it loops for ever. The crates' tests take
+# about a second at opt-level 1; cargo-mutants' own floor, 20 s, spends a minute a run
+# on the three mutants of lesson 11 that loop. One mutant at a time (--jobs 1): two at
+# once on 2 cores took twice as long, and pushed slow mutants past the timeout.
+MINIMUM_TEST_TIMEOUT = 10
 EQUIVALENT_KEYS = {"lesson", "mutant", "reason"}
 
 _EXE = ".exe" if os.name == "nt" else ""
@@ -336,7 +342,8 @@ def run(exe: str, lesson: manifest.Lesson, *args: str) -> Outcomes:
     """Build and test every mutant of the lesson's crate (args filter them: --re, --file)."""
     output = target_dir() / "out" / lesson.dir
     output.mkdir(parents=True, exist_ok=True)
-    result = _cargo_mutants(exe, lesson, "--output", str(output), "--jobs", "1", *args, capture=False)
+    result = _cargo_mutants(exe, lesson, "--output", str(output), "--jobs", "1", "--minimum-test-timeout",
+                            str(MINIMUM_TEST_TIMEOUT), *args, capture=False)  # fmt: skip
     outcomes = output / "mutants.out" / "outcomes.json"
     # 0: all caught; 2: some missed; 3: some timed out; 4: the unmutated tests fail.
     if result.returncode not in (0, 2, 3, 4) or not outcomes.is_file():
