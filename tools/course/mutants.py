@@ -61,9 +61,9 @@ LOCAL_TOOLS = STATE_DIR / "tools"
 EQUIVALENT = LESSONS_DIR / "equivalent-mutants.toml"
 # A mutant whose tests run longer than this (or five times the unmutated tests' time, if
 # longer) is stopped, and counts as caught: it loops for ever. The crates' tests take
-# about a second at opt-level 1; cargo-mutants' own floor, 20 s, spends a minute a run
-# on the three mutants of lesson 11 that loop. One mutant at a time (--jobs 1): two at
-# once on 2 cores took twice as long, and pushed slow mutants past the timeout.
+# about a second at opt-level 1; cargo-mutants' own floor, 20 s, spent a minute a run on
+# the three looping mutants of one crate. One mutant at a time (--jobs 1): two at once on
+# 2 cores took twice as long, and pushed slow mutants past the timeout.
 MINIMUM_TEST_TIMEOUT = 10
 EQUIVALENT_KEYS = {"lesson", "mutant", "reason"}
 
