@@ -17,12 +17,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import settings
+from hypothesis import Phase, settings
 from pytest_benchmark.fixture import BenchmarkFixture
 
 # When a property test finds several different failures, hypothesis reports them all as
 # an exception group, traceback upon traceback; the learner needs the smallest one.
-settings.register_profile("course", report_multiple_bugs=False)
+# The course's own tests of known-wrong solutions (COURSE_SEARCH_EXAMPLES set) need only
+# the name of the test that fails, not its smallest input: hypothesis does not shrink.
+_QUICK = "COURSE_SEARCH_EXAMPLES" in os.environ
+settings.register_profile("course", report_multiple_bugs=False,
+                          phases=[p for p in Phase if p != Phase.shrink] if _QUICK else tuple(Phase))  # fmt: skip
 settings.load_profile("course")
 
 # The modules whose functions a lesson's checks name ("module:function").
