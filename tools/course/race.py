@@ -124,7 +124,8 @@ def target_contenders(on: str = "text") -> list[measure.Contender]:
     (measure.Roster makes them again in every worker), and on the text, the versions of
     every lesson's `scaling`. The race's contenders are made only when a target measures
     against one of them."""
-    judged = [item for item in large_targets(on) if item not in unmeasurable(on)]
+    lacking = unmeasurable(on)
+    judged = [item for item in large_targets(on) if item not in lacking]
     race = _yardsticks()
     wanted = {t.versus for _, _, t in judged if t.versus and not t.versus.startswith("string_doubles:")} - set(race)
     race |= _rust_versions(wanted)
@@ -555,16 +556,16 @@ def main(argv: list[str]) -> int:
     measurement = measure.run(measure.Roster("race:contenders"), workloads, budget=ns.budget, workers=ns.workers,
                     rounds=ns.rounds, check_only=ns.check_only)  # fmt: skip
     large = files = None
-    if large_targets("text"):
+    if large_targets("text") or scaling_lessons():
         workload = texts.workload("letters", ns.large_size)
         print(f"The targets on {workload['label']}, their versions only:", flush=True)
         large = measure.run(measure.Roster("race:target_contenders", ("text",)), [workload], loop=peers.oracle(),
                             budget=ns.budget * LARGE_BUDGET / BUDGET, workers=ns.workers, rounds=ns.rounds,
                             check_only=ns.check_only)  # fmt: skip
     missing = ""
-    if unmeasurable("file"):
+    if lacking := unmeasurable("file"):
         missing = ("No `wc` was found on this machine: the targets measured against `wc -l` "
-                   f"({', '.join(f'lesson {lesson.number}' for lesson, _, _ in unmeasurable('file'))}) "
+                   f"({', '.join(f'lesson {lesson.number}' for lesson, _, _ in lacking)}) "
                    "were not judged.")  # fmt: skip
         print(missing, file=sys.stderr)
     if large_targets("file"):
